@@ -1,0 +1,179 @@
+"""The command line: a thin shell over the stages.
+
+Domain errors become one readable message and exit code 2 (bad input or config)
+or 1 (internal fault); a traceback only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import load_settings
+from .errors import SalespackError
+from .periods import last_complete_month, parse_month
+
+PROJECT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = Path("config/salespack.yaml")
+
+
+def _settings(config: Path | None):
+    if config is None and DEFAULT_CONFIG.exists():
+        config = DEFAULT_CONFIG
+    return load_settings(config), config
+
+
+def _user_templates() -> Path | None:
+    """A ``templates/`` folder in the working folder overrides the project's templates."""
+    local = Path("templates").resolve()
+    return local if local.is_dir() and local != (PROJECT / "templates").resolve() else None
+
+
+def common(command):
+    """Options every command shares, and the error boundary."""
+    @click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+                  help="Config YAML (default: config/salespack.yaml when it exists).")
+    @click.option("--inputs", type=click.Path(path_type=Path), default=Path("inputs"), show_default=True,
+                  help="Folder of exports (roster, sales, budget, ...).")
+    @click.option("--outputs", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True,
+                  help="Folder the period folders are written to.")
+    @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
+    @functools.wraps(command)
+    def wrapper(*args, debug: bool, **kwargs):
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+        try:
+            return command(*args, **kwargs)
+        except SalespackError as error:
+            if debug:
+                raise
+            click.echo(f"Error: {error.render()}", err=True)
+            sys.exit(error.exit_code)
+        except Exception as error:  # our fault, not the user's
+            if debug:
+                raise
+            click.echo(f"Internal error: {error.__class__.__name__}: {error}. "
+                       "Run again with --debug and report the traceback.", err=True)
+            sys.exit(1)
+    return wrapper
+
+
+def _period(text: str | None, zone: str):
+    return parse_month(text) if text else last_complete_month(zone)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="salespack")
+def main():
+    """salespack: the month-end sales pack (销售总结会资料) and pledge certificates (业绩保证书).
+
+    \b
+    Examples:
+      salespack run --period 2026-10
+      salespack validate --inputs exports/
+      salespack certificates --period 2026-11
+      salespack init my-org
+    """
+
+
+@main.command()
+@click.option("--period", help="Report month YYYY-MM (default: the last complete month in the configured zone).")
+@click.option("--lenient", is_flag=True, help="Render even when rows were rejected; the pack is marked provisional.")
+@common
+def run(config, inputs, outputs, period, lenient):
+    """The whole month-end job for one month: validate the exports, compute the
+    figures, render the pack, the certificates of next month and the workbook.
+
+    \b
+    Examples:
+      salespack run --period 2026-10
+      salespack run --inputs exports/ --outputs reports/ --period 2026-10 --lenient
+    Exit codes: 0 done, 2 bad input or config (nothing rendered), 1 internal fault.
+    """
+    from .month_end import run_month_end
+    settings, config = _settings(config)
+    month = _period(period, settings.timezone)
+    result = run_month_end(inputs, outputs, month, settings, lenient=lenient, config_path=config,
+                           user_templates=_user_templates())
+    validated = result.validated
+    if validated.rejected_rows:
+        click.echo(f"PROVISIONAL: {validated.rejected_rows} rows rejected, listed in {result.folder / 'rejects.csv'}")
+    certificates = [p for p in result.documents if p.parent.name == "certificates"]
+    click.echo(f"Period {month}: documents in {result.folder}/")
+    click.echo(f"  summary-pack.pdf, kpis.xlsx, certificates.pdf ({len(certificates)} certificates), manifest.json")
+
+
+@main.command(name="validate")
+@click.option("--rejects", type=click.Path(path_type=Path), help="Also write the full list of rejected rows to this CSV.")
+@common
+def validate_command(config, inputs, outputs, rejects):
+    """Read and check the exports only: print the reconciliation and the rejects.
+
+    \b
+    Examples:
+      salespack validate
+      salespack validate --inputs exports/ --rejects rejects.csv
+    Exit codes: 0 all rows usable, 2 rows rejected or a file unusable.
+    """
+    from .month_end import load_inputs, rejects_summary, write_rejects
+    settings, _config = _settings(config)
+    validated = load_inputs(inputs, settings)
+    click.echo(f"{'dataset':<10} {'file':<16} {'read':>8} {'used':>8} {'rejected':>8}")
+    for name, r in validated.reconciliation.items():
+        click.echo(f"{name:<10} {r.file:<16} {r.rows_read:>8} {r.rows_used:>8} {r.rows_rejected:>8}")
+    if rejects:
+        write_rejects(validated, rejects)
+    if validated.rejected_rows:
+        click.echo(rejects_summary(validated, rejects or Path("(pass --rejects FILE for the full list)")), err=True)
+        sys.exit(2)
+    click.echo("All rows are usable.")
+
+
+@main.command()
+@click.option("--period", required=True, help="The period the certificates are for, YYYY-MM.")
+@common
+def certificates(config, inputs, outputs, period):
+    """Pledge certificates (个人 and 团队) for a period: filled in from its pledges rows,
+    blank for each active rep and manager without one.
+
+    \b
+    Example:
+      salespack certificates --period 2026-11
+    """
+    from .month_end import render_certificates_only
+    settings, _config = _settings(config)
+    month = parse_month(period)
+    written = render_certificates_only(inputs, outputs, month, settings, _user_templates())
+    if not written:
+        click.echo(f"No active reps or managers and no pledges for {month}: no certificates.")
+        return
+    click.echo(f"{len(written) - 1} certificates for {month} in {written[0].parent}/")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+def init(directory):
+    """Make a working folder with a config, the sample exports and the templates to edit.
+
+    \b
+    Example:
+      salespack init my-org && cd my-org && salespack run --period 2026-10
+    """
+    if directory.exists() and any(directory.iterdir()):
+        click.echo(f"Error: {directory} is not empty. Choose a new folder.", err=True)
+        sys.exit(2)
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(PROJECT / "config", directory / "config")
+    shutil.copytree(PROJECT / "inputs", directory / "inputs")
+    shutil.copytree(PROJECT / "templates", directory / "templates")
+    click.echo(f"Working folder ready: {directory}/ (config/, inputs/, templates/).")
+    click.echo(f"Next: cd {directory} && salespack run --period 2026-10")
+
+
+if __name__ == "__main__":
+    main()

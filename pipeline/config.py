@@ -1,0 +1,129 @@
+"""Typed configuration, validated once at load.
+
+A misspelt key or a value of the wrong type is one ``ConfigError`` naming the file
+and the dotted key (with "did you mean" for a near miss). Secrets never live here:
+they come from the environment.
+"""
+
+from __future__ import annotations
+
+import difflib
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+
+DATASETS = ("roster", "customers", "sales", "visits", "budget", "pledges", "surveys", "trips")
+DatasetName = Literal["roster", "customers", "sales", "visits", "budget", "pledges", "surveys", "trips"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Company(_Strict):
+    name: str = "示例销售有限公司"
+
+
+class DatasetInput(_Strict):
+    """How to read one dataset when its export does not follow the defaults."""
+
+    encoding: str | None = None
+    sheet: str | None = None
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="header in the file -> canonical column name",
+    )
+
+
+class Inputs(_Strict):
+    encoding: str | None = Field(None, description="force one encoding for every CSV")
+    datasets: dict[DatasetName, DatasetInput] = Field(default_factory=dict)
+
+    def for_dataset(self, name: str) -> DatasetInput:
+        return self.datasets.get(name, DatasetInput())
+
+
+class RewardTier(_Strict):
+    min_attainment: float = Field(ge=0)
+    amount: Decimal = Field(ge=0)
+
+
+def _default_tiers() -> dict[str, list[RewardTier]]:
+    return {
+        "individual": [RewardTier(min_attainment=1.0, amount=Decimal(500)),
+                       RewardTier(min_attainment=1.2, amount=Decimal(1000))],
+        "team": [RewardTier(min_attainment=1.0, amount=Decimal(2000)),
+                 RewardTier(min_attainment=1.2, amount=Decimal(5000))],
+    }
+
+
+class Pledges(_Strict):
+    reward_tiers: dict[Literal["individual", "team"], list[RewardTier]] = Field(
+        default_factory=_default_tiers)
+
+    def tiers(self, scope: str) -> list[RewardTier]:
+        return sorted(self.reward_tiers.get(scope, []), key=lambda t: t.min_attainment)
+
+
+class Settings(_Strict):
+    company: Company = Field(default_factory=Company)
+    locale: Literal["zh_CN", "en"] = "zh_CN"
+    timezone: str = "Asia/Shanghai"
+    inputs: Inputs = Field(default_factory=Inputs)
+    pledges: Pledges = Field(default_factory=Pledges)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{zone}' (for example Asia/Shanghai)") from None
+        return zone
+
+
+def _near_miss(model: type[BaseModel], loc: tuple) -> str:
+    """Walk the model along ``loc`` and suggest the field closest to the bad key."""
+    fields = model.model_fields
+    for part in loc[:-1]:
+        field = fields.get(part)
+        annotation = getattr(field, "annotation", None)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            fields = annotation.model_fields
+        else:
+            return ""
+    close = difflib.get_close_matches(str(loc[-1]), list(fields), n=1)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read and validate ``path`` (YAML); built-in defaults when ``path`` is None."""
+    if path is None:
+        return Settings()
+    name = str(path)
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError("config file not found.", file=name,
+                          hint="Check the path given to --config.") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise ConfigError(f"not valid YAML ({str(error).splitlines()[0]}).", file=name,
+                          hint="Fix the syntax; `salespack init DIR` writes a valid example.") from None
+    if not isinstance(raw, dict):
+        raise ConfigError("the top level must be a mapping of keys.", file=name)
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(p) for p in first["loc"])
+        if first["type"] == "extra_forbidden":
+            raise ConfigError("unknown key." + _near_miss(Settings, first["loc"]), file=name, key=key,
+                              hint="Remove it or fix its spelling.") from None
+        raise ConfigError(f"{first['msg']}.", file=name, key=key,
+                          hint="Fix the value; see config/salespack.yaml for an example.") from None

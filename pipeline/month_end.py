@@ -1,0 +1,167 @@
+"""The month-end job: read -> validate -> compute -> render, for one period.
+
+This module wires the stages; each stays usable alone. It owns the period
+folder: ``rejects.csv`` is written first (also when strict mode stops the run),
+then the documents, then ``manifest.json`` last, so a manifest means a complete run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from . import __version__
+from .compute import MonthFigures, compute_month
+from .compute import pledges as pledge_figures
+from .config import Settings
+from .errors import InputError
+from .read import read_inputs
+from .render.contexts import pack_context
+from .render.documents import render_certificates, render_pack
+from .render.i18n import translator
+from .render.output import atomic_target, checksum, write_bytes
+from .render.xlsx import write_workbook
+from .validate import Validated, validate
+
+log = logging.getLogger("salespack")
+
+
+@dataclass
+class RunResult:
+    period: pd.Period
+    folder: Path
+    validated: Validated
+    figures: MonthFigures | None = None
+    documents: list[Path] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class RejectedRows(InputError):
+    """Strict mode: some rows broke the contract; nothing but rejects.csv was written."""
+
+
+def load_inputs(inputs: Path, settings: Settings) -> Validated:
+    """read + validate: the trusted data of a folder of exports."""
+    return validate(read_inputs(inputs, settings), settings.timezone)
+
+
+def rejects_summary(validated: Validated, rejects_path: Path, shown: int = 5) -> str:
+    """Counts per file and reason, the first few rows, and where the full list is."""
+    rejects = validated.rejects
+    lines = [f"{len(rejects)} input rows were rejected:"]
+    for (file, reason), group in rejects.groupby(["file", "reason_en"], sort=False):
+        lines.append(f"  {file}: {len(group)} x {reason}")
+    lines.append("First rows:")
+    for row in rejects.head(shown).itertuples(index=False):
+        lines.append(f"  {row.file} row {row.row}, column {row.column}: '{row.value}' - {row.reason_en}")
+    lines.append(f"Full list: {rejects_path}")
+    return "\n".join(lines)
+
+
+def write_rejects(validated: Validated, target: Path) -> None:
+    """``rejects.csv`` (UTF-8 with BOM so Excel opens it). Values stay literal text."""
+    frame = validated.rejects.copy()
+    text_columns = ["value", "column", "reason_en", "reason_zh"]
+    # A leading = + - @ would make a spreadsheet evaluate the cell; a quote keeps it text.
+    frame[text_columns] = frame[text_columns].astype(str).apply(
+        lambda col: col.where(~col.str.match(r"^[=+\-@\t\r]"), "'" + col))
+    write_bytes(target, frame.to_csv(index=False).encode("utf-8-sig"))
+
+
+def run_month_end(inputs: Path, outputs: Path, period: pd.Period, settings: Settings, *,
+                  lenient: bool = False, config_path: Path | None = None,
+                  user_templates: Path | None = None) -> RunResult:
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    folder = Path(outputs) / str(period)
+
+    clock = time.perf_counter()
+    validated = load_inputs(inputs, settings)
+    timings["read_validate"] = time.perf_counter() - clock
+    result = RunResult(period, folder, validated, timings=timings)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_rejects(validated, folder / "rejects.csv")
+    if validated.rejected_rows and not lenient:
+        raise RejectedRows(rejects_summary(validated, folder / "rejects.csv"),
+                           hint="Fix these rows in the exports and run again, or pass --lenient to "
+                                "render a provisional pack without them.")
+
+    clock = time.perf_counter()
+    figures = compute_month(validated.frames, period, settings)
+    result.figures = figures
+    timings["compute"] = time.perf_counter() - clock
+    if not (validated.frames["sales"]["order_date"].dt.to_period("M") == period).any():
+        log.warning("no sales rows are dated in %s: every revenue figure is 0", period)
+
+    generated_at = dt.datetime.now(ZoneInfo(settings.timezone)).isoformat(timespec="seconds")
+    clock = time.perf_counter()
+    context = pack_context(figures, validated.reconciliation, locale=settings.locale,
+                           company_name=settings.company.name, generated_at=generated_at,
+                           version=__version__, provisional=bool(validated.rejected_rows),
+                           rejected_rows=validated.rejected_rows, gettext=translator(settings.locale))
+    render_pack(context, folder / "summary-pack.pdf", user_templates)
+    result.documents.append(folder / "summary-pack.pdf")
+    timings["pack"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    result.documents += render_certificates(figures.certificates, folder, period + 1, settings, user_templates)
+    timings["certificates"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    write_workbook(folder / "kpis.xlsx", figures, validated.reconciliation)
+    result.documents.append(folder / "kpis.xlsx")
+    timings["workbook"] = time.perf_counter() - clock
+    timings["total"] = time.perf_counter() - started
+
+    write_manifest(result, settings, config_path, lenient, generated_at)
+    return result
+
+
+def write_manifest(result: RunResult, settings: Settings, config_path: Path | None, lenient: bool,
+                   generated_at: str) -> None:
+    folder = result.folder
+    manifest = {
+        "salespack_version": __version__,
+        "period": str(result.period),
+        "generated_at": generated_at,
+        "mode": "lenient" if lenient else "strict",
+        "provisional": bool(result.validated.rejected_rows),
+        "inputs": {
+            name: {"file": r.file, "rows_read": r.rows_read, "rows_used": r.rows_used,
+                   "rows_rejected": r.rows_rejected, "sha256": r.sha256, "encoding": r.encoding,
+                   "extra_columns": r.extra_columns}
+            for name, r in result.validated.reconciliation.items()
+        },
+        "outputs": {str(p.relative_to(folder)): checksum(p) for p in
+                    [*result.documents, folder / "rejects.csv"]},
+        "config": {"file": str(config_path) if config_path else None, **settings.model_dump(mode="json")},
+        "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
+    }
+    with atomic_target(folder / "manifest.json") as temporary:
+        temporary.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def render_certificates_only(inputs: Path, outputs: Path, period: pd.Period, settings: Settings,
+                             user_templates: Path | None = None) -> list[Path]:
+    """The certificates of ``period`` itself (``salespack certificates --period``)."""
+    validated = load_inputs(inputs, settings)
+    folder = Path(outputs) / "certificates" / str(period)
+    if validated.rejected_rows:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_rejects(validated, folder / "rejects.csv")
+        raise RejectedRows(rejects_summary(validated, folder / "rejects.csv"),
+                           hint="Fix these rows first; `salespack validate` lists them all.")
+    from .compute import targets
+    frames = validated.frames
+    budget = frames["budget"].assign(period=pd.PeriodIndex(frames["budget"]["period"], freq="M"))
+    goals = targets.budget_by_grain(budget, frames["roster"], "target")
+    sheet = pledge_figures.certificates(frames.get("pledges"), frames["roster"], goals["rep_id"], goals["team"],
+                                        period, pledge_figures.certificate_periods(period))
+    return render_certificates(sheet, folder, period, settings, user_templates)

@@ -1,0 +1,50 @@
+"""Match a file's headers to the contract: canonical name, Chinese alias or a
+name mapped in config; case, surrounding blanks and full-width forms ignored."""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+
+from ..contract import Dataset
+from ..errors import InputError
+
+
+def fold(header: str) -> str:
+    return unicodedata.normalize("NFKC", str(header)).strip().casefold()
+
+
+def match_columns(headers: list[str], dataset: Dataset, mapped: dict[str, str],
+                  file: str) -> tuple[dict[str, str], list[str]]:
+    """Return ``{header in file: canonical}`` and the extra headers to ignore.
+
+    A required column that is not there is an InputError with the nearest header.
+    """
+    wanted: dict[str, str] = {}
+    for column in dataset.columns:
+        wanted[fold(column.name)] = column.name
+        wanted[fold(column.alias)] = column.name
+    for source, canonical in mapped.items():
+        if canonical not in {c.name for c in dataset.columns}:
+            raise InputError(f"config maps '{source}' to unknown column '{canonical}'.", file=file,
+                             hint=f"Use one of: {', '.join(c.name for c in dataset.columns)}.")
+        wanted[fold(source)] = canonical
+    matched: dict[str, str] = {}
+    extra: list[str] = []
+    for header in headers:
+        canonical = wanted.get(fold(header))
+        if canonical is None or canonical in matched.values():
+            extra.append(header)
+        else:
+            matched[header] = canonical
+    missing = [c for c in dataset.columns if c.required and c.name not in matched.values()]
+    if missing:
+        column = missing[0]
+        near = difflib.get_close_matches(fold(column.alias), [fold(h) for h in extra], n=1) or \
+            difflib.get_close_matches(fold(column.name), [fold(h) for h in extra], n=1)
+        hint = f"Did you mean '{near[0]}'? " if near else ""
+        raise InputError(f"required column '{column.name}' ({column.alias}) is missing.", file=file,
+                         column=column.name,
+                         hint=hint + f"Rename the header, or map it in config: "
+                                     f"inputs.datasets.{dataset.name}.columns.")
+    return matched, extra

@@ -1,0 +1,123 @@
+"""Find a dataset's file and load it as raw cells, one row per record.
+
+Row numbers are those a user sees: in a CSV the record number with the header as
+row 1, in a sheet the sheet's own row number. Fully blank records are not data
+and are dropped (their numbers are kept, so later rows still point right).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pandas as pd
+from charset_normalizer import from_bytes
+
+from ..errors import InputError
+
+SUFFIXES = (".csv", ".xlsx", ".parquet")
+
+
+def locate(folder: Path, dataset: str) -> Path | None:
+    """``folder/dataset.{csv,xlsx,parquet}``; two of them at once is ambiguous."""
+    found = [p for p in sorted(folder.iterdir())
+             if p.is_file() and p.stem.casefold() == dataset and p.suffix.casefold() in SUFFIXES]
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise InputError(f"two files for dataset '{dataset}' ({names}).", file=str(folder),
+                         hint="Keep one of them in the inputs folder.")
+    return found[0] if found else None
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def decode(data: bytes, name: str, forced: str | None = None) -> tuple[str, str]:
+    """Bytes -> (text, encoding). UTF-8 (with or without BOM), then GB18030 (a superset
+    of GBK, which Chinese Excel writes), then a detector's best guess."""
+    if forced:
+        try:
+            return data.decode(forced), forced
+        except (LookupError, UnicodeDecodeError) as error:
+            raise InputError(f"cannot be read as {forced} ({error.__class__.__name__}).", file=name,
+                             hint="Fix the encoding in config (inputs.encoding) or save the file as UTF-8.") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if b"\x00" in data[:8192]:
+        raise InputError("is a binary file, not a CSV export.", file=name,
+                         hint="Export the data as CSV or XLSX and try again.")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding), "gbk" if encoding == "gb18030" else encoding
+        except UnicodeDecodeError:
+            continue
+    guess = from_bytes(data).best()
+    if guess is None:
+        raise InputError("has an encoding that cannot be recognised.", file=name,
+                         hint="Save it as UTF-8 or GBK, or name the encoding in config (inputs.encoding).")
+    return str(guess), guess.encoding
+
+
+def _numbered(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
+    frame = frame.copy()
+    frame.insert(0, "_row", range(first_row, first_row + len(frame)))
+    blank = frame.drop(columns="_row").map(
+        lambda v: v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
+    ).all(axis=1)
+    return frame.loc[~blank].reset_index(drop=True)
+
+
+def load_csv(path: Path, forced_encoding: str | None) -> tuple[pd.DataFrame, str]:
+    text, encoding = decode(path.read_bytes(), path.name, forced_encoding)
+    if not text.strip():
+        raise InputError("is empty.", file=path.name, hint="Export the data again; the file has no header row.")
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                            skip_blank_lines=False, on_bad_lines="error", engine="c")
+    except (pd.errors.ParserError, ValueError) as error:
+        detail = str(error).strip().splitlines()[-1]
+        raise InputError(f"is not a well-formed CSV ({detail}).", file=path.name,
+                         hint="Check the separators and quotes on that line, or save it again from Excel as CSV.") from None
+    return _numbered(frame.astype(object), 2), encoding
+
+
+def load_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+    from zipfile import BadZipFile
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, BadZipFile, KeyError, OSError) as error:
+        raise InputError(f"is not a readable XLSX workbook ({error.__class__.__name__}).", file=path.name,
+                         hint="Open it in Excel and save it again as .xlsx.") from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise InputError(f"has no sheet '{sheet}' (sheets: {', '.join(book.sheetnames)}).", file=path.name,
+                             hint="Fix the sheet name in config (inputs.datasets.<name>.sheet).")
+        rows = list((book[sheet] if sheet else book.worksheets[0]).iter_rows(values_only=True))
+    finally:
+        book.close()
+    if not rows or all(v is None for v in rows[0]):
+        raise InputError("is empty or its first row holds no headers.", file=path.name,
+                         hint="Put the column headers in row 1 of the first sheet.")
+    width = len(rows[0])
+    header = ["" if v is None else str(v) for v in rows[0]]
+    body = [tuple(r[:width]) + (None,) * (width - len(r)) for r in rows[1:]]
+    return _numbered(pd.DataFrame(body, columns=header, dtype=object), 2)
+
+
+def load_parquet(path: Path) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as error:  # pyarrow raises many kinds for a damaged file
+        raise InputError(f"is not a readable Parquet file ({error.__class__.__name__}).", file=path.name,
+                         hint="Write the file again from its source.") from None
+    return _numbered(frame.astype(object), 1)

@@ -1,0 +1,194 @@
+"""What each document's template receives: typed, documented, already computed.
+
+Values are plain Python: money as int fen, ratios as float, empty as None. The
+context builders pick and order rows; they compute no figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+from babel.dates import format_date
+
+from ..compute import MonthFigures
+from ..contract import DATASETS
+from ..validate import Reconciliation
+from . import charts
+
+
+def plain(value):
+    """NA-free Python value for a template."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def records(frame: pd.DataFrame, index_name: str | None = None) -> list[dict]:
+    if index_name:
+        frame = frame.reset_index(names=index_name)
+    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def period_label(period: pd.Period | str, locale: str) -> str:
+    text = str(period)
+    if "Q" in text:
+        year, quarter = text.split("-Q")
+        return f"{year}年第{quarter}季度" if locale.startswith("zh") else f"Q{quarter} {year}"
+    period = pd.Period(text, freq="M")
+    if locale.startswith("zh"):
+        return f"{period.year}年{period.month}月"
+    return format_date(dt.date(period.year, period.month, 1), "MMMM y", locale="en")
+
+
+@dataclass
+class DatasetRow:
+    dataset: str
+    title: str
+    file: str | None
+    rows_read: int | None
+    rows_used: int | None
+    rows_rejected: int | None
+    sha256: str | None
+    encoding: str | None
+    extra_columns: list[str]
+
+
+@dataclass
+class PackContext:
+    """The summary pack (销售总结会资料) of one period."""
+
+    locale: str
+    company_name: str
+    period: str
+    period_label: str
+    next_period_label: str
+    generated_at: str
+    version: str
+    provisional: bool
+    rejected_rows: int
+    company: dict
+    teams: list[dict]
+    reps: list[dict]
+    reps_without_target: list[str]
+    team_target_differences: list[dict]
+    variance_by_team: list[dict]
+    variance_by_rep: list[dict]
+    product_gains: list[dict]
+    product_losses: list[dict]
+    class_changes: list[dict]
+    pledges: list[dict]
+    pledges_available: bool
+    next_month: list[dict]
+    datasets: list[DatasetRow]
+    charts: dict[str, str] = field(default_factory=dict)
+
+
+def _dataset_rows(reconciliation: dict[str, Reconciliation]) -> list[DatasetRow]:
+    rows = []
+    for name, dataset in DATASETS.items():
+        seen = reconciliation.get(name)
+        rows.append(DatasetRow(name, dataset.title_zh, seen.file if seen else None,
+                               seen.rows_read if seen else None, seen.rows_used if seen else None,
+                               seen.rows_rejected if seen else None, seen.sha256[:12] if seen else None,
+                               seen.encoding if seen else None, seen.extra_columns if seen else []))
+    return rows
+
+
+def pack_context(figures: MonthFigures, reconciliation: dict[str, Reconciliation], *, locale: str,
+                 company_name: str, generated_at: str, version: str, provisional: bool,
+                 rejected_rows: int, gettext) -> PackContext:
+    reps, teams = figures.reps, figures.teams
+    no_target = reps[reps["active"] & reps["target"].isna()]["name"].tolist()
+    by_variance_team = teams[teams["variance"].notna()].sort_values("variance", ascending=False)
+    by_variance_rep = reps[reps["variance"].notna()].sort_values("variance", ascending=False)
+    product = figures.by_product
+    next_month = []
+    for team, group in figures.next_month.groupby("team", sort=True):
+        team_row = group[group["level"] == "team"]
+        next_month.append({"team": team,
+                           "target": plain(team_row["target"].iloc[0]) if len(team_row) else None,
+                           "reps": records(group[group["level"] == "rep"])})
+    ranked = reps[reps["active"]]
+    context = PackContext(
+        locale=locale, company_name=company_name, period=str(figures.period),
+        period_label=period_label(figures.period, locale),
+        next_period_label=period_label(figures.period + 1, locale),
+        generated_at=generated_at, version=version, provisional=provisional, rejected_rows=rejected_rows,
+        company=records(figures.company)[0], teams=records(teams, "team"), reps=records(reps, "rep_id"),
+        reps_without_target=no_target, team_target_differences=records(figures.team_target_differences),
+        variance_by_team=records(by_variance_team, "team"), variance_by_rep=records(by_variance_rep, "rep_id"),
+        product_gains=records(product[product["change"] > 0]),
+        product_losses=records(product[product["change"] < 0].sort_values("change")),
+        class_changes=records(figures.by_customer_class),
+        pledges=records(figures.pledges), pledges_available="pledges" in figures.datasets,
+        next_month=next_month, datasets=_dataset_rows(reconciliation),
+    )
+    context.charts = {
+        "rep_revenue": charts.revenue_against_target(
+            ranked["name"].tolist(), [charts.to_wan(v) for v in ranked["revenue"]],
+            [charts.to_wan(v) for v in ranked["target"]], gettext),
+        "rep_attainment": charts.attainment_bars(
+            ranked.sort_values("rank_attainment")["name"].tolist(),
+            [charts.to_pct(v) for v in ranked.sort_values("rank_attainment")["attainment"]], gettext),
+        "team_attainment": charts.attainment_bars(
+            teams.index.tolist(), [charts.to_pct(v) for v in teams["attainment"]], gettext),
+    }
+    return context
+
+
+@dataclass
+class Certificate:
+    number: str
+    pledger_id: str
+    name: str
+    team: str | None
+    scope: str
+    team_unit: str | None
+    period_label: str
+    quarterly: bool
+    blank: bool
+    pledge_amount: int | None
+    forfeit_amount: int | None
+    reference_target: int | None
+    signed_date: str | None
+
+
+def team_unit(team: str | None, locale: str) -> str | None:
+    """The seed's "带领 ___ 销售部": a team already named ...销售部 is not suffixed twice."""
+    if team is None or not locale.startswith("zh") or team.endswith(("部", "团队", "组")):
+        return team
+    return f"{team}销售部"
+
+
+@dataclass
+class CertificatesContext:
+    """All certificates (业绩保证书) of one period, one per page."""
+
+    locale: str
+    company_name: str
+    period_label: str
+    reward_terms: dict[str, list[dict]]
+    certificates: list[Certificate]
+
+
+def certificates_context(sheet: pd.DataFrame, *, locale: str, company_name: str, period: pd.Period,
+                         reward_tiers: dict) -> CertificatesContext:
+    items = []
+    for row in records(sheet):
+        signed = row.get("signed_date")
+        items.append(Certificate(
+            number=row["number"], pledger_id=row["pledger_id"], name=row["name"], team=row["team"],
+            scope=row["scope"], team_unit=team_unit(row["team"], locale), period_label=period_label(row["period"], locale), quarterly=bool(row["quarterly"]),
+            blank=bool(row["blank"]), pledge_amount=row.get("pledge_amount"),
+            forfeit_amount=row.get("forfeit_amount"), reference_target=row.get("reference_target"),
+            signed_date=signed.strftime("%Y-%m-%d") if signed else None))
+    terms = {scope: [{"min_attainment": float(t.min_attainment), "amount": int(t.amount * 100)}
+                     for t in sorted(tiers, key=lambda t: t.min_attainment)]
+             for scope, tiers in reward_tiers.items()}
+    return CertificatesContext(locale, company_name, period_label(period, locale), terms, items)

@@ -1,0 +1,79 @@
+"""Formatting of figures for people: the only place numbers become text.
+
+Money arrives as integer fen; ratios as fractions; empty as None/NA, which
+prints as "—". Rounding is exact decimal (half up), never float formatting of money.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+from babel.numbers import format_decimal
+
+DASH = "—"
+
+
+def is_empty(value) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+def dash_if_empty(value):
+    return DASH if is_empty(value) or value == "" else value
+
+
+def _babel_locale(locale: str) -> str:
+    return "zh_Hans_CN" if locale.startswith("zh") else "en_US"
+
+
+def money(fen, locale: str = "zh_CN") -> str:
+    """Amounts as the pack shows them: 万元 with 2 decimals (zh), yuan without decimals (en)."""
+    if is_empty(fen):
+        return DASH
+    if locale.startswith("zh"):
+        value = (Decimal(int(fen)) / Decimal(1_000_000)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        return format_decimal(value, format="#,##0.00", locale=_babel_locale(locale))
+    value = (Decimal(int(fen)) / Decimal(100)).quantize(Decimal("1"), ROUND_HALF_UP)
+    return format_decimal(value, format="#,##0", locale=_babel_locale(locale))
+
+
+def yuan(fen, locale: str = "zh_CN") -> str:
+    """Amounts in yuan with 2 decimals (乐捐、奖励 are stated in 元)."""
+    if is_empty(fen):
+        return DASH
+    value = (Decimal(int(fen)) / Decimal(100)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return format_decimal(value, format="#,##0.00", locale=_babel_locale(locale))
+
+
+def wan_yuan(fen) -> str:
+    """Fen as 万元 with 2 decimals, whatever the locale (the certificate's unit)."""
+    return money(fen, "zh_CN")
+
+
+def pct(ratio, signed: bool = False) -> str:
+    """A fraction as a percentage with one decimal: 0.9731 -> 97.3%."""
+    if is_empty(ratio):
+        return DASH
+    value = (Decimal(repr(float(ratio))) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    sign = "+" if signed and value > 0 else ""
+    return f"{sign}{value}%"
+
+
+def signed_pct(ratio) -> str:
+    return pct(ratio, signed=True)
+
+
+def count(value) -> str:
+    return DASH if is_empty(value) else f"{int(value):,}"
+
+
+def register(environment, locale: str) -> None:
+    environment.filters.update({
+        "money": lambda v: money(v, locale),
+        "yuan": lambda v: yuan(v, locale),
+        "wan_yuan": wan_yuan,
+        "pct": pct,
+        "signed_pct": signed_pct,
+        "count": count,
+        "dash_if_empty": dash_if_empty,
+    })

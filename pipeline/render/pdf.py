@@ -1,0 +1,124 @@
+"""HTML -> PDF with WeasyPrint, under render hygiene.
+
+- Templates come from a user folder first (if any), then the project's own;
+  ``{% extends "default:pack/template.html" %}`` reaches the original.
+- The URL fetcher allows only files under the template folders and ``data:``
+  URIs: no other ``file:`` path, no network.
+- Any WeasyPrint warning (missing font, bad CSS, refused URL) fails the render.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import jinja2
+from pypdf import PdfReader, PdfWriter
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from ..errors import RenderError
+from . import filters
+from .i18n import translations
+from .output import atomic_target, write_bytes
+
+PROJECT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+class RefusedURL(ValueError):
+    pass
+
+
+class GuardedFetcher(URLFetcher):
+    """Fetch only ``data:`` URIs and files under ``roots``; refuse everything else."""
+
+    def __init__(self, roots: list[Path]):
+        super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
+        self.roots = [root.resolve() for root in roots]
+
+    def fetch(self, url, headers=None):
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file":
+            path = Path(unquote(urlparse(url).path)).resolve()
+            if any(path.is_relative_to(root) for root in self.roots):
+                return super().fetch(url, headers)
+        raise RefusedURL(f"refused to fetch {url[:120]}: only the project's template assets are allowed")
+
+
+def template_roots(user_templates: Path | None) -> list[Path]:
+    roots = [PROJECT_TEMPLATES]
+    if user_templates is not None and user_templates.is_dir():
+        roots.insert(0, user_templates)
+    return roots
+
+
+def environment(locale: str, user_templates: Path | None = None) -> jinja2.Environment:
+    default = jinja2.FileSystemLoader(PROJECT_TEMPLATES)
+    loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"default": default}, delimiter=":"), default]
+    if user_templates is not None and user_templates.is_dir():
+        loaders.insert(0, jinja2.FileSystemLoader(user_templates))
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
+                             undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"],
+                             trim_blocks=True, lstrip_blocks=True)
+    env.install_gettext_translations(translations(locale), newstyle=True)
+    filters.register(env, locale)
+    return env
+
+
+class _WarningsCollected(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def warnings_as_errors(document: str):
+    handler = _WarningsCollected()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    if handler.messages:
+        raise RenderError(f"{document}: the renderer reported: {'; '.join(handler.messages[:3])}",
+                          "Fix the template or its stylesheet (or run with --debug for details).")
+
+
+def render_pdf(html: str, target: Path, roots: list[Path], base: Path) -> None:
+    """Lay out ``html`` and write it atomically to ``target``."""
+    try:
+        with warnings_as_errors(target.name), atomic_target(target) as temporary:
+            HTML(string=html, base_url=str(base) + "/", url_fetcher=GuardedFetcher(roots)) \
+                .write_pdf(temporary, pdf_variant=None)
+    except RenderError:
+        raise
+    except BaseException as error:
+        if isinstance(error, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise RenderError(f"{target.name}: could not be rendered ({error}).",
+                          "Check the template; run with --debug for details.") from error
+
+
+def split_pages(source: Path, targets: list[tuple[Path, str]]) -> None:
+    """Write page i of ``source`` to ``targets[i]`` (path, title): one file per page."""
+    reader = PdfReader(source)
+    if len(reader.pages) != len(targets):
+        raise RenderError(f"{source.name}: expected {len(targets)} pages, laid out {len(reader.pages)}.",
+                          "A certificate overflows one page: shorten the template's text.")
+    metadata = {k: v for k, v in (reader.metadata or {}).items() if isinstance(v, str)}
+    for page, (target, title) in zip(reader.pages, targets):
+        writer = PdfWriter()
+        writer.add_page(page)
+        writer.add_metadata({**metadata, "/Title": title})
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        write_bytes(target, buffer.getvalue())

@@ -1,0 +1,109 @@
+"""``kpis.xlsx``: every table of the pack as data, with the sheet and column names
+fixed in kpis.md so other tools can read them.
+
+Money in yuan with 2 decimals, ratios as fractions, empty cells for empty
+figures. Text is always written as a text cell: a name like ``=HYPERLINK(...)``
+never becomes a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from ..compute import MonthFigures
+from ..validate import Reconciliation
+from .output import atomic_target
+
+SALES_COLUMNS = [
+    "revenue", "orders", "gross_margin_pct", "target", "stretch", "variance", "variance_pct", "attainment",
+    "stretch_attainment", "mom_pct", "yoy_pct", "qtd_revenue", "qtd_attainment", "ytd_revenue",
+    "ytd_attainment", "quarter_forecast", "rank_revenue", "rank_attainment",
+]
+FIELD_COLUMNS = [  # Customers and Visits figures: filled by their own stage when it exists.
+    "active_customers", "new_customers", "visits", "first_visits", "follow_up_visits", "visits_per_week",
+    "visits_verified", "visits_outside_fence", "visits_unverifiable", "short_visits", "cadence_overdue",
+    "cadence_compliance", "visit_conversion", "satisfaction_product", "satisfaction_sales",
+    "satisfaction_service", "satisfaction_answers",
+]
+PLEDGE_COLUMNS = ["period", "pledger_id", "name", "scope", "team", "pledge_amount", "actual",
+                  "pledge_attainment", "met", "reward", "forfeit_due", "settled"]
+MONEY = {"revenue", "target", "stretch", "variance", "qtd_revenue", "ytd_revenue", "quarter_forecast",
+         "pledge_amount", "actual", "reward", "forfeit_due", "forfeit_amount", "previous_revenue", "change",
+         "team_target", "reps_target", "difference", "reference_target"}
+RATIOS = {"gross_margin_pct", "variance_pct", "attainment", "stretch_attainment", "mom_pct", "yoy_pct",
+          "qtd_attainment", "ytd_attainment", "pledge_attainment", "variance_share", "cadence_compliance",
+          "visit_conversion", "visits_per_week", "satisfaction_product", "satisfaction_sales",
+          "satisfaction_service"}
+
+
+def _cell_value(column: str, value):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    if column in MONEY:
+        return round(int(value) / 100, 2)
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime().date() if value == value.normalize() else value.to_pydatetime()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _write_sheet(book: Workbook, title: str, frame: pd.DataFrame, columns: list[str]) -> None:
+    sheet = book.create_sheet(title)
+    sheet.append(columns)
+    for row in frame.reindex(columns=columns).itertuples(index=False):
+        sheet.append([None] * len(columns))
+        target_row = sheet.max_row
+        for index, (column, raw) in enumerate(zip(columns, row), start=1):
+            value = _cell_value(column, raw)
+            if value is None:
+                continue
+            cell = sheet.cell(row=target_row, column=index)
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+            elif column in MONEY:
+                cell.number_format = "#,##0.00"
+            elif column in RATIOS:
+                cell.number_format = "0.0000"
+            elif isinstance(value, (dt.date, dt.datetime)):
+                cell.number_format = "yyyy-mm-dd"
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(28, len(column) + 2))
+    sheet.freeze_panes = "B2"
+
+
+def write_workbook(target: Path, figures: MonthFigures, reconciliation: dict[str, Reconciliation]) -> None:
+    book = Workbook()
+    book.remove(book.active)
+    reps = figures.reps.reset_index(names="rep_id")
+    _write_sheet(book, "reps", reps, ["rep_id", "name", "team", *SALES_COLUMNS, *FIELD_COLUMNS])
+    _write_sheet(book, "teams", figures.teams.reset_index(names="team"), ["team", *SALES_COLUMNS, *FIELD_COLUMNS])
+    company_columns = [c for c in SALES_COLUMNS if not c.startswith("rank_")]
+    _write_sheet(book, "company", figures.company, [*company_columns, *FIELD_COLUMNS])
+    _write_sheet(book, "pledges", figures.pledges, PLEDGE_COLUMNS)
+    _write_sheet(book, "variance_by_team", figures.teams.reset_index(names="team"),
+                 ["team", "variance", "variance_share"])
+    _write_sheet(book, "variance_by_rep", reps, ["rep_id", "name", "team", "variance", "variance_share"])
+    _write_sheet(book, "change_by_product", figures.by_product,
+                 ["product", "revenue", "previous_revenue", "change"])
+    _write_sheet(book, "change_by_customer_class", figures.by_customer_class,
+                 ["customer_class", "revenue", "previous_revenue", "change"])
+    _write_sheet(book, "team_target_differences", figures.team_target_differences,
+                 ["team", "team_target", "reps_target", "difference"])
+    _write_sheet(book, "next_month_targets", figures.next_month,
+                 ["period", "team", "level", "rep_id", "name", "target"])
+    _write_sheet(book, "certificates", figures.certificates,
+                 ["number", "period", "pledger_id", "name", "team", "scope", "blank", "pledge_amount",
+                  "forfeit_amount", "reference_target"])
+    sources = pd.DataFrame([{"dataset": name, **vars(r), "extra_columns": ", ".join(r.extra_columns)}
+                            for name, r in reconciliation.items()])
+    _write_sheet(book, "sources", sources, ["dataset", "file", "rows_read", "rows_used", "rows_rejected",
+                                            "encoding", "sha256", "extra_columns"])
+    with atomic_target(target) as temporary:
+        book.save(temporary)

@@ -1,0 +1,157 @@
+"""Stage 2, validate: raw tables -> typed, trusted frames plus the rejected rows.
+
+Every rule of inputs.md is checked for every row in one pass; each rejected row
+appears once in ``rejects`` (all its problems joined) and for every file
+``rows_read == rows_used + rows_rejected``. A rejected roster or customer row no
+longer exists for the references of later files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..contract import DATASETS
+from ..read import RawTable
+from .problems import PROBLEM_COLUMNS, none, problems
+from .rows import duplicates, typed_frame
+
+ORDER = ("roster", "customers", "sales", "visits", "budget", "pledges", "surveys", "trips")
+REJECT_COLUMNS = ["file", "row", "column", "value", "reason_en", "reason_zh"]
+
+
+@dataclass
+class Reconciliation:
+    file: str
+    rows_read: int
+    rows_used: int
+    rows_rejected: int
+    sha256: str
+    encoding: str | None
+    extra_columns: list[str]
+
+
+@dataclass
+class Validated:
+    """The trusted data of a run: ``frames[name]`` holds only the rows used."""
+
+    frames: dict[str, pd.DataFrame]
+    rejects: pd.DataFrame
+    reconciliation: dict[str, Reconciliation]
+
+    @property
+    def rejected_rows(self) -> int:
+        return sum(r.rows_rejected for r in self.reconciliation.values())
+
+
+def _cross_column(name: str, typed: pd.DataFrame, roster: pd.DataFrame | None) -> list[pd.DataFrame]:
+    """Rules between columns of one row, and the role rules that need the roster."""
+    found = []
+    rows = typed["_row"]
+
+    def add(mask, column, en, zh):
+        mask = mask.fillna(False).astype(bool)
+        if mask.any():
+            found.append(problems(rows[mask], column, typed.loc[mask, column], en, zh))
+
+    if name == "roster":
+        add(typed["role"].isin(["manager", "rep"]) & typed["team"].isna(), "team",
+            "team is required for a manager or rep", "经理和代表必须填写团队")
+    if name == "visits":
+        add(typed["checkout_time"] < typed["checkin_time"], "checkout_time",
+            "check-out is before check-in", "签退时间早于签到时间")
+    if name == "budget":
+        add(typed["stretch"] < typed["target"], "stretch",
+            "stretch target is below the target", "挑战目标低于任务额")
+        add(typed["rep_id"].isna() & typed["team"].isna(), "rep_id",
+            "give a rep_id (a rep's target) or a team (a team's target)", "工号和团队不能同时为空")
+    if name == "trips":
+        add(typed["end_date"] < typed["start_date"], "end_date",
+            "return date is before departure", "返回日期早于出发日期")
+    if name == "pledges" and roster is not None:
+        role = typed["pledger_id"].map(roster.set_index("rep_id")["role"])
+        add((typed["scope"] == "team") & role.notna() & (role != "manager"), "scope",
+            "a team pledge must be made by a manager", "团队保证书只能由经理签署")
+    return found
+
+
+def _references(name: str, typed: pd.DataFrame, known: dict[str, set]) -> list[pd.DataFrame]:
+    found = []
+    for column in DATASETS[name].columns:
+        if column.references and column.references in known:
+            dangling = typed[column.name].notna() & ~typed[column.name].isin(known[column.references])
+            if dangling.any():
+                title = DATASETS[column.references].title_zh
+                found.append(problems(typed.loc[dangling, "_row"], column.name, typed.loc[dangling, column.name],
+                                      f"not found in {column.references} (check the ID or add the person/customer)",
+                                      f"在{title}中不存在"))
+    return found
+
+
+def _uniqueness(name: str, typed: pd.DataFrame, clean: pd.Series) -> list[pd.DataFrame]:
+    keys: list[tuple[list[str], str, pd.Series]] = []
+    for column in DATASETS[name].columns:
+        if column.unique:
+            keys.append(([column.name], column.name, clean))
+    if name == "sales":
+        keys.append((["order_id", "line_no"], "order line", clean))
+    if name == "budget":
+        keys.append((["period", "rep_id"], "rep target for the month", clean & typed["rep_id"].notna()))
+        keys.append((["period", "team"], "team target for the month", clean & typed["rep_id"].isna()))
+    if name == "pledges":
+        keys.append((["period", "pledger_id", "scope"], "pledge", clean))
+    found = []
+    for key, what, eligible in keys:
+        duplicate = duplicates(typed, key, eligible, what)
+        if duplicate is not None:
+            found.append(duplicate)
+    return found
+
+
+def _rejected_rows(found: list[pd.DataFrame]) -> pd.DataFrame:
+    if not found:
+        return none()
+    every = pd.concat(found, ignore_index=True)
+    joined = every.groupby("_row", sort=True).agg({
+        "column": "; ".join, "value": lambda v: "; ".join(map(str, v)),
+        "reason_en": "; ".join, "reason_zh": "；".join,
+    })
+    return joined.reset_index()[PROBLEM_COLUMNS]
+
+
+def validate(tables: dict[str, RawTable], zone: str) -> Validated:
+    frames: dict[str, pd.DataFrame] = {}
+    rejects: list[pd.DataFrame] = []
+    reconciliation: dict[str, Reconciliation] = {}
+    known: dict[str, set] = {}
+    for name in ORDER:
+        if name not in tables:
+            continue
+        raw = tables[name]
+        typed, found = typed_frame(raw.frame, DATASETS[name], zone, raw.path.suffix.casefold() == ".xlsx")
+        found += _cross_column(name, typed, frames.get("roster"))
+        if name != "roster":
+            found += _references(name, typed, known)
+        clean = ~typed["_row"].isin(pd.concat(found)["_row"] if found else [])
+        found += _uniqueness(name, typed, clean)
+        if name == "roster":
+            # Managers must exist among the roster rows that survive the other rules.
+            survivors = typed["_row"].isin(_rejected_rows(found)["_row"])
+            known["roster"] = set(typed.loc[~survivors, "rep_id"].dropna())
+            found += _references(name, typed, known)
+        rejected = _rejected_rows(found)
+        used = typed[~typed["_row"].isin(rejected["_row"])].reset_index(drop=True)
+        if name == "roster":
+            used["active"] = used["active"].fillna(True).astype(bool)
+            known["roster"] = set(used["rep_id"])
+        if name == "customers":
+            known["customers"] = set(used["customer_id"])
+        frames[name] = used
+        rejected.insert(0, "file", raw.path.name)
+        rejects.append(rejected.rename(columns={"_row": "row"}))
+        reconciliation[name] = Reconciliation(raw.path.name, raw.rows_read, len(used), len(rejected),
+                                              raw.sha256, raw.encoding, raw.extra_columns)
+    all_rejects = pd.concat(rejects, ignore_index=True)[REJECT_COLUMNS] if rejects else \
+        pd.DataFrame(columns=REJECT_COLUMNS)
+    return Validated(frames, all_rejects, reconciliation)

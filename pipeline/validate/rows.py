@@ -1,0 +1,118 @@
+"""Row rules of one dataset: parse each column by its declared kind, then check
+required values, enumerations, ranges, cross-column rules and uniqueness.
+
+All failures are collected in one pass, vectorised; a row may fail several rules.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..contract import Column, Dataset
+from ..read import values as parse
+from .problems import problems
+
+KIND_WORDS = {
+    "money": ("not an amount in yuan (e.g. 1234.50, ¥1,234.50)", "不是有效金额（如 1234.50、¥1,234.50）"),
+    "number": ("not a number", "不是有效数字"),
+    "integer": ("not a whole number", "不是整数"),
+    "date": ("not a date (e.g. 2026-10-03, 2026/10/3, 2026年10月3日)", "不是有效日期（如 2026-10-03）"),
+    "datetime": ("not a date and time (e.g. 2026-10-03 09:05)", "不是有效日期时间（如 2026-10-03 09:05）"),
+    "bool": ("not yes/no (是/否, Y/N, 1/0, true/false)", "不是 是/否"),
+    "month": ("not a month (YYYY-MM)", "不是有效月份（YYYY-MM）"),
+    "pledge_period": ("not a month (YYYY-MM) or quarter (YYYY-Qn)", "不是月份（YYYY-MM）或季度（YYYY-Qn）"),
+    "email": ("not an email address", "不是有效邮箱地址"),
+}
+
+
+def parse_column(cells: pd.Series, column: Column, zone: str, excel: bool) -> tuple[pd.Series, pd.Series]:
+    kind = column.kind
+    if kind == "text":
+        text = parse.as_text(cells)
+        return text, pd.Series(False, index=cells.index)
+    if kind == "money":
+        return parse.money_fen(cells)
+    if kind == "number":
+        return parse.decimal_number(cells)
+    if kind == "integer":
+        return parse.integer_number(cells)
+    if kind == "date":
+        return parse.calendar_date(cells, excel_serials=excel)
+    if kind == "datetime":
+        return parse.local_datetime(cells, zone)
+    if kind == "bool":
+        return parse.yes_no(cells)
+    if kind == "enum":
+        return parse.enumeration(cells, column.enum or {})
+    if kind == "month":
+        return parse.month(cells)
+    if kind == "pledge_period":
+        return parse.pledge_period(cells)
+    if kind == "email":
+        return parse.email(cells)
+    raise ValueError(f"unknown column kind {kind}")
+
+
+def typed_frame(raw: pd.DataFrame, dataset: Dataset, zone: str, excel: bool) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Parse every column; report cells that are malformed, missing, out of range or unknown."""
+    typed = pd.DataFrame({"_row": raw["_row"].astype("int64")}, index=raw.index)
+    found: list[pd.DataFrame] = []
+    rows = raw["_row"]
+    for column in dataset.columns:
+        values, bad = parse_column(raw[column.name], column, zone, excel)
+        typed[column.name] = values
+        if bad.any():
+            if column.kind == "enum":
+                allowed = " / ".join(f"{k} ({'/'.join(v)})" if v else k for k, v in (column.enum or {}).items())
+                found.append(problems(rows[bad], column.name, raw.loc[bad, column.name],
+                                      f"unknown value; use one of {allowed}", f"取值无效，应为 {allowed} 之一"))
+            else:
+                en, zh = KIND_WORDS[column.kind]
+                found.append(problems(rows[bad], column.name, raw.loc[bad, column.name], en, zh))
+        if column.required:
+            missing = values.isna() & ~bad
+            if missing.any():
+                found.append(problems(rows[missing], column.name, raw.loc[missing, column.name],
+                                      "required value is missing", "必填项为空"))
+        found.extend(_range_problems(values, column, rows, raw[column.name]))
+    return typed, found
+
+
+def _range_problems(values: pd.Series, column: Column, rows: pd.Series, cells: pd.Series) -> list[pd.DataFrame]:
+    scale = 100 if column.kind == "money" else 1
+    found = []
+    if column.positive:
+        low = values.notna() & (values <= 0)
+        if low.any():
+            found.append(problems(rows[low], column.name, cells[low], "must be greater than 0", "必须大于 0"))
+    if column.minimum is not None:
+        low = values.notna() & (values < column.minimum * scale)
+        if low.any():
+            found.append(problems(rows[low], column.name, cells[low],
+                                  f"must be at least {column.minimum:g}", f"不能小于 {column.minimum:g}"))
+    if column.maximum is not None:
+        high = values.notna() & (values > column.maximum * scale)
+        if high.any():
+            found.append(problems(rows[high], column.name, cells[high],
+                                  f"must be at most {column.maximum:g}", f"不能大于 {column.maximum:g}"))
+    return found
+
+
+def duplicates(typed: pd.DataFrame, key: list[str], eligible: pd.Series, what: str) -> pd.DataFrame | None:
+    """Later copies of a key among ``eligible`` rows, each naming the first row kept."""
+    candidates = typed[eligible & typed[key].notna().all(axis=1)]
+    repeated = candidates.duplicated(key, keep="first")
+    if not repeated.any():
+        return None
+    first_rows = candidates.groupby(key, sort=False)["_row"].transform("first")
+    later = candidates[repeated]
+    first = first_rows[repeated]
+    value = later[key].astype("string").agg(" / ".join, axis=1)
+    frame = pd.DataFrame({
+        "_row": later["_row"].to_numpy(),
+        "column": "+".join(key),
+        "value": value.to_numpy(),
+        "reason_en": [f"duplicate {what}; the first copy in row {r} is kept" for r in first],
+        "reason_zh": [f"{what}重复，保留第 {r} 行的首条记录" for r in first],
+    })
+    return frame
