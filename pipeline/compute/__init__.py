@@ -53,7 +53,9 @@ def compute_month(frames: dict[str, pd.DataFrame], period: pd.Period, settings: 
     people = organisation.people_shown(roster, in_period, rep_targets_now)
     reps = sales.sales_figures(rows, "rep_id", people.index, period, goals["rep_id"], reach["rep_id"])
     reps = people[["name", "team", "role", "active"]].join(reps)
-    reps = _ranked(reps, reps["active"], reps.index)
+    # "Reps are ranked company-wide ... inactive reps are shown but not ranked"; a manager
+    # who sells a little is shown too, but is not a rep and is not ranked among them.
+    reps = _ranked(reps, reps["active"] & (reps["role"] == "rep"), reps.index)
 
     team_ids = pd.Index(organisation.teams(roster, budget), name="team")
     teams = sales.sales_figures(rows, "team", team_ids, period, goals["team"], reach["team"])

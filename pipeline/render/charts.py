@@ -61,9 +61,13 @@ def attainment_bars(labels: list[str], attainment_pct: list[float | None], _) ->
         axis.set_xticks(range(len(labels)), labels, rotation=45 if len(labels) > 6 else 0,
                         ha="right" if len(labels) > 6 else "center")
         axis.set_ylabel(_("Attainment (%)"))
+        crowded = len(labels) > 8
         for index, value in enumerate(attainment_pct):
             if value is not None:
-                axis.annotate(f"{value:.1f}%", (index, value), ha="center", va="bottom", fontsize=7)
+                axis.annotate(f"{value:.1f}%", (index, value), ha="center", va="bottom",
+                              fontsize=6 if crowded else 7, rotation=90 if crowded else 0,
+                              xytext=(0, 2), textcoords="offset points")
+        axis.set_ylim(0, max([v for v in values if v] + [100]) * (1.22 if crowded else 1.1))
         return _as_data_uri(figure)
 
 

@@ -104,7 +104,7 @@ def pack_context(figures: MonthFigures, reconciliation: dict[str, Reconciliation
                  company_name: str, generated_at: str, version: str, provisional: bool,
                  rejected_rows: int, gettext) -> PackContext:
     reps, teams = figures.reps, figures.teams
-    no_target = reps[reps["active"] & reps["target"].isna()]["name"].tolist()
+    no_target = reps[reps["active"] & (reps["role"] == "rep") & reps["target"].isna()]["name"].tolist()
     by_variance_team = teams[teams["variance"].notna()].sort_values("variance", ascending=False)
     by_variance_rep = reps[reps["variance"].notna()].sort_values("variance", ascending=False)
     product = figures.by_product
@@ -114,7 +114,7 @@ def pack_context(figures: MonthFigures, reconciliation: dict[str, Reconciliation
         next_month.append({"team": team,
                            "target": plain(team_row["target"].iloc[0]) if len(team_row) else None,
                            "reps": records(group[group["level"] == "rep"])})
-    ranked = reps[reps["active"]]
+    ranked = reps[reps["rank_revenue"].notna()]
     context = PackContext(
         locale=locale, company_name=company_name, period=str(figures.period),
         period_label=period_label(figures.period, locale),
