@@ -74,8 +74,8 @@ def money_fen(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
 def decimal_number(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     numbers = _numeric_cells(cells)
     text = as_text(cells.where(numbers.isna()))
-    parsed = numbers.fillna(pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce"))
-    parsed = parsed.astype("Float64")
+    from_text = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce").astype("Float64")
+    parsed = numbers.astype("Float64").fillna(from_text)
     given = numbers.notna() | text.notna()
     return parsed, given & parsed.isna()
 

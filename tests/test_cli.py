@@ -1,0 +1,142 @@
+"""The command line as a user meets it: help with examples, exit codes 0/1/2, one
+readable message and no traceback for a user's mistake, nothing written when the
+input is unusable."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.cli import main
+
+from .conftest import SAMPLE_CONFIG, invoke, pdf_text
+
+
+def test_every_command_has_help_with_examples():
+    for command in main.commands:
+        result = invoke(command, "--help")
+        assert result.exit_code == 0, command
+        assert "Example" in result.output, command
+    assert "salespack run --period" in invoke("--help").output
+
+
+@pytest.mark.parametrize("period", ["2026-13", "202610", "October", "2026-10-01"])
+def test_an_invalid_period_is_one_line_and_exit_2(sample_copy, tmp_path, period):
+    result = invoke("run", "--inputs", str(sample_copy), "--outputs", str(tmp_path / "out"), "--period", period)
+    assert result.exit_code == 2
+    assert "YYYY-MM" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_missing_required_file_stops_before_anything_is_written(sample_copy, tmp_path):
+    (sample_copy / "budget.xlsx").unlink()
+    result = invoke("run", "--inputs", str(sample_copy), "--outputs", str(tmp_path / "out"), "--period", "2026-10")
+    assert result.exit_code == 2
+    assert "budget" in result.output and "budget.csv, budget.xlsx or budget.parquet" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_misspelt_config_key_names_file_and_key(sample_copy, tmp_path):
+    config = tmp_path / "bad.yaml"
+    config.write_text("company:\n  nmae: 测试\n", encoding="utf-8")
+    result = invoke("run", "--inputs", str(sample_copy), "--outputs", str(tmp_path / "out"),
+                    "--period", "2026-10", "--config", str(config))
+    assert result.exit_code == 2
+    assert "bad.yaml" in result.output and "company.nmae" in result.output and "name" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_internal_fault_is_exit_1_without_traceback_unless_debug(sample_copy, tmp_path, monkeypatch):
+    import pipeline.month_end as month_end
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(month_end, "compute_month", broken)
+    args = ["run", "--inputs", str(sample_copy), "--outputs", str(tmp_path / "out"), "--period", "2026-10"]
+    result = invoke(*args)
+    assert result.exit_code == 1 and "Internal error" in result.output and "--debug" in result.output
+    assert "Traceback" not in result.output
+    debug = invoke(*args, "--debug")
+    assert isinstance(debug.exception, ZeroDivisionError)
+
+
+def _break_a_sales_row(inputs, row_number: int):
+    """Rewrite sales.csv (GBK) with one amount made unreadable; returns the bad value."""
+    text = (inputs / "sales.csv").read_bytes().decode("gbk")
+    rows = list(csv.reader(io.StringIO(text)))
+    amount = rows[0].index("金额")
+    rows[row_number - 1][amount] = "十二元"
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    (inputs / "sales.csv").write_bytes(buffer.getvalue().encode("gbk"))
+
+
+def test_strict_mode_stops_on_a_rejected_row_and_writes_only_rejects(sample_copy, tmp_path):
+    _break_a_sales_row(sample_copy, 7)
+    result = invoke("run", "--inputs", str(sample_copy), "--outputs", str(tmp_path / "out"),
+                    "--period", "2026-10", "--config", str(SAMPLE_CONFIG))
+    assert result.exit_code == 2
+    assert "sales.csv row 7, column amount: '十二元'" in result.output
+    assert "--lenient" in result.output and "Traceback" not in result.output
+    written = sorted(p.name for p in (tmp_path / "out" / "2026-10").iterdir())
+    assert written == ["rejects.csv"]
+
+
+def test_lenient_mode_renders_a_provisional_pack_that_reconciles(sample_copy, tmp_path):
+    _break_a_sales_row(sample_copy, 7)
+    result = invoke("run", "--inputs", str(sample_copy), "--outputs", str(tmp_path / "out"),
+                    "--period", "2026-10", "--config", str(SAMPLE_CONFIG), "--lenient")
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "out" / "2026-10"
+    rejects = list(csv.DictReader(io.StringIO((folder / "rejects.csv").read_text(encoding="utf-8-sig"))))
+    assert [(r["file"], r["row"], r["column"], r["value"]) for r in rejects] == [("sales.csv", "7", "amount", "十二元")]
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    sales = manifest["inputs"]["sales"]
+    assert (sales["rows_read"], sales["rows_used"], sales["rows_rejected"]) == (3912, 3911, 1)
+    assert manifest["provisional"] is True
+    text = pdf_text(folder / "summary-pack.pdf", 1, 1)
+    assert "临时版本" in text and "1" in text
+
+
+def test_validate_prints_the_reconciliation(sample_copy):
+    result = invoke("validate", "--inputs", str(sample_copy))
+    assert result.exit_code == 0, result.output
+    assert "sales" in result.output and "3912" in result.output and "All rows are usable." in result.output
+
+
+def test_validate_exits_2_on_a_rejected_row(sample_copy, tmp_path):
+    _break_a_sales_row(sample_copy, 9)
+    result = invoke("validate", "--inputs", str(sample_copy), "--rejects", str(tmp_path / "r.csv"))
+    assert result.exit_code == 2
+    assert "sales.csv row 9" in result.output
+    assert "十二元" in (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
+
+
+def test_certificates_of_any_period(sample_copy, tmp_path):
+    result = invoke("certificates", "--inputs", str(sample_copy), "--outputs", str(tmp_path / "out"),
+                    "--period", "2026-10", "--config", str(SAMPLE_CONFIG))
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "out" / "certificates" / "2026-10"
+    names = {p.name for p in (folder / "certificates").iterdir()}
+    # 2026-10 starts Q4: the quarterly team pledge of 2026-Q4 is among them.
+    assert "E004-2026-Q4-team.pdf" in names and "E009-2026-10-blank.pdf" in names
+    assert "2026年第4季度" in pdf_text(folder / "certificates" / "E004-2026-Q4-team.pdf")
+
+
+def test_init_makes_a_working_folder_and_refuses_a_full_one(tmp_path):
+    target = tmp_path / "my-org"
+    result = invoke("init", str(target))
+    assert result.exit_code == 0, result.output
+    for part in ("config/salespack.yaml", "inputs/sales.csv", "templates/pack/template.html"):
+        assert (target / part).exists(), part
+    assert invoke("init", str(target)).exit_code == 2
+
+
+def test_kpis_workbook_columns_are_fixed(sample_run):
+    header = [c.value for c in load_workbook(sample_run / "kpis.xlsx")["teams"][1]]
+    assert header[0] == "team" and "rank_attainment" in header

@@ -1,0 +1,104 @@
+"""render: formatting filters, the translation catalogue, render hygiene (URL
+fetcher, warnings as errors) and workbook cells."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from babel.messages.extract import extract_from_dir
+from openpyxl import Workbook
+from weasyprint.urls import FatalURLFetchingError
+
+from pipeline.errors import RenderError
+from pipeline.render import filters
+from pipeline.render.i18n import translations
+from pipeline.render.pdf import PROJECT_TEMPLATES, GuardedFetcher, environment, render_pdf
+from pipeline.render.xlsx import _write_sheet
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("fen, zh, en", [
+    (692321234, "692.32", "6,923,212"),
+    (-1_965_000, "-1.97", "-19,650"),   # 19,650.00 yuan -> 1.965 万 -> half up
+    (5_000, "0.01", "50"),              # 50 yuan is 0.005 万 -> 0.01
+    (0, "0.00", "0"),
+    (None, "—", "—"),
+])
+def test_money_in_wan_yuan_and_yuan(fen, zh, en):
+    assert filters.money(fen, "zh_CN") == zh
+    assert filters.money(fen, "en") == en
+
+
+def test_yuan_percent_and_dash():
+    assert filters.yuan(123450) == "1,234.50"
+    assert filters.pct(0.97315) == "97.3%"
+    assert filters.pct(0.00049) == "0.0%"
+    assert filters.signed_pct(0.0125) == "+1.3%" and filters.signed_pct(-0.2) == "-20.0%"
+    assert filters.pct(pd.NA) == "—" and filters.pct(float("nan")) == "—"
+    assert filters.dash_if_empty(None) == "—" and filters.dash_if_empty(3) == 3
+
+
+def test_every_label_has_a_chinese_translation():
+    catalogue = translations("zh_CN")
+    labels = set()
+    for folder in (PROJECT / "pipeline", PROJECT / "templates"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+                folder, method_map=[("**.py", "python"), ("**.html", "jinja2")], options_map={}):
+            labels.add(message if isinstance(message, str) else message[0])
+    assert len(labels) > 100
+    untranslated = sorted(m for m in labels if catalogue.gettext(m) == m and m != ",")
+    assert untranslated == []
+
+
+def test_english_is_the_message_ids():
+    env = environment("en")
+    assert env.from_string('{{ _("Revenue") }}').render() == "Revenue"
+    assert environment("zh_CN").from_string('{{ _("Revenue") }}').render() == "销售额"
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "http://example.com/x.png",
+                                 "https://example.com/font.woff", "ftp://example.com/a"])
+def test_fetcher_refuses_anything_but_template_assets(url):
+    with pytest.raises(ValueError, match="refused"):
+        GuardedFetcher([PROJECT_TEMPLATES]).fetch(url)
+
+
+def test_fetcher_allows_template_assets_and_data_uris():
+    fetcher = GuardedFetcher([PROJECT_TEMPLATES])
+    assert b"@page" in fetcher.fetch((PROJECT_TEMPLATES / "base.css").as_uri()).read()
+    assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
+    with pytest.raises(ValueError):  # a path that climbs out of the template folder
+        fetcher.fetch((PROJECT_TEMPLATES / ".." / "config" / "salespack.yaml").as_uri())
+
+
+def test_a_document_pointing_outside_is_not_rendered(tmp_path):
+    html = '<html><body><p>x</p><img src="file:///etc/passwd"></body></html>'
+    with pytest.raises((RenderError, FatalURLFetchingError)):
+        render_pdf(html, tmp_path / "out.pdf", [PROJECT_TEMPLATES], PROJECT_TEMPLATES)
+    assert not (tmp_path / "out.pdf").exists()
+    assert list(tmp_path.iterdir()) == []  # no half-written temporary either
+
+
+def test_a_renderer_warning_fails_the_render(tmp_path):
+    html = '<html><head><style>p { colour: red; width: banana }</style></head><body><p>x</p></body></html>'
+    with pytest.raises(RenderError, match="renderer reported"):
+        render_pdf(html, tmp_path / "out.pdf", [PROJECT_TEMPLATES], PROJECT_TEMPLATES)
+
+
+def test_templates_escape_what_the_data_says():
+    env = environment("zh_CN")
+    name = '<img src="file:///etc/passwd">'
+    assert "&lt;img" in env.from_string("{{ n }}").render(n=name)
+
+
+def test_workbook_text_is_never_a_formula():
+    book = Workbook()
+    frame = pd.DataFrame({"name": ['=HYPERLINK("http://x","y")', "+1", "普通"], "revenue": [100, 250, None]})
+    _write_sheet(book, "reps", frame, ["name", "revenue"])
+    cells = list(book["reps"].iter_rows(min_row=2))
+    assert [c[0].data_type for c in cells] == ["s", "s", "s"]
+    assert cells[0][0].value.startswith("=HYPERLINK")
+    assert [c[1].value for c in cells] == [1.0, 2.5, None]  # fen -> yuan; empty stays empty
