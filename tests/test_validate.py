@@ -321,10 +321,10 @@ def test_used_frames_hold_only_good_rows_typed(tmp_path):
 
 
 def test_roster_active_empty_means_true(tmp_path):
-    roster = result_roster = run(tmp_path).frames["roster"]
+    roster = run(tmp_path).frames["roster"]
     active = dict(zip(roster["rep_id"], roster["active"]))
     assert active == {"D01": True, "M01": True, "R01": True, "R02": False}  # empty, 是, empty, 否
-    assert result_roster["active"].dtype == bool
+    assert roster["active"].dtype == bool
     assert dict(zip(roster["rep_id"], roster["role"])) == {
         "D01": "director", "M01": "manager", "R01": "rep", "R02": "rep"}
 
