@@ -181,9 +181,6 @@ def test_rule_rejects_exactly_the_bad_row(tmp_path, dataset, line, row, column, 
     assert row not in set(result.frames[dataset]["_row"])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: rules between columns report the parsed value, not the "
-                                       "cell as written: stretch 999.99 shows as 99999 (fen), a date gains "
-                                       "' 00:00:00', 团队 shows as 'team'")
 @pytest.mark.parametrize("dataset, line, column, value", [
     pytest.param("budget", "2026-10,R02,,1000,999.99", "stretch", "999.99", id="money"),
     pytest.param("trips", "T2,R01,2026-10-12,2026-10-11,100", "end_date", "2026-10-11", id="date"),
@@ -252,10 +249,6 @@ def test_rejected_customer_row_does_not_exist_for_its_duplicate(tmp_path):
     assert result.frames["customers"].set_index("customer_id").loc["C03", "_row"] == 5
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: manager_id is checked against roster rows that survive the "
-                                       "other rules, but not the reference check itself, so a rep whose "
-                                       "manager is rejected (unknown manager_id) is kept pointing at a "
-                                       "person who is not in the used roster")
 def test_manager_rejected_for_unknown_manager_is_not_a_valid_manager(tmp_path):
     roster = BASE["roster"] + "M02,李经理,manager,二部,X99,\nR05,吴五,rep,二部,M02,\n"  # rows 6, 7
     result = run(tmp_path, roster=roster)

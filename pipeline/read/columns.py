@@ -40,9 +40,10 @@ def match_columns(headers: list[str], dataset: Dataset, mapped: dict[str, str],
     missing = [c for c in dataset.columns if c.required and c.name not in matched.values()]
     if missing:
         column = missing[0]
-        near = difflib.get_close_matches(fold(column.alias), [fold(h) for h in extra], n=1) or \
-            difflib.get_close_matches(fold(column.name), [fold(h) for h in extra], n=1)
-        hint = f"Did you mean '{near[0]}'? " if near else ""
+        as_written = {fold(h): h for h in extra}
+        near = difflib.get_close_matches(fold(column.alias), list(as_written), n=1) or \
+            difflib.get_close_matches(fold(column.name), list(as_written), n=1)
+        hint = f"Did you mean '{as_written[near[0]]}'? " if near else ""
         raise InputError(f"required column '{column.name}' ({column.alias}) is missing.", file=file,
                          column=column.name,
                          hint=hint + f"Rename the header, or map it in config: "

@@ -54,9 +54,9 @@ def decode(data: bytes, name: str, forced: str | None = None) -> tuple[str, str]
     if b"\x00" in data[:8192]:
         raise InputError("is a binary file, not a CSV export.", file=name,
                          hint="Export the data as CSV or XLSX and try again.")
-    for encoding in ("utf-8", "gb18030"):
+    for encoding in ("utf-8", "gbk", "gb18030"):
         try:
-            return data.decode(encoding), "gbk" if encoding == "gb18030" else encoding
+            return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
     guess = from_bytes(data).best()

@@ -57,8 +57,15 @@ def _numeric_cells(cells: pd.Series) -> pd.Series:
 def money_fen(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Yuan amounts -> exact Int64 fen; at most two decimals."""
     numbers = _numeric_cells(cells)
-    text = as_text(cells.where(numbers.isna()))
-    cleaned = text.str.replace(r"[\s,¥￥元]|^RMB", "", regex=True)
+    # A number cell is exact to the fen or it is bad (1234.567 is not rounded away).
+    scaled = numbers * 100
+    numbers = numbers.where((scaled - scaled.round()).abs() < 1e-6)
+    text = as_text(cells.where(_numeric_cells(cells).isna()))
+    symbols_off = text.str.replace(r"[\s¥￥元]|^RMB", "", regex=True)
+    # Commas only as thousands separators: "1,234.50" yes, "1234,5" is not guessed at.
+    grouped = symbols_off.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d*)?", na=False)
+    cleaned = symbols_off.where(~symbols_off.str.contains(",", regex=False, na=False) | grouped)
+    cleaned = cleaned.str.replace(",", "", regex=False)
     parts = cleaned.str.extract(r"^(-?)(\d+)(?:\.(\d{0,2}))?$")
     whole = pd.to_numeric(parts[1], errors="coerce").astype("Int64")
     frac = pd.to_numeric(parts[2].fillna("").str.ljust(2, "0").replace("", "00"),
@@ -67,7 +74,7 @@ def money_fen(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     from_text = sign * (whole * 100 + frac)
     from_number = (numbers * 100).round().astype("Int64")
     fen = from_number.fillna(from_text)
-    given = numbers.notna() | text.notna()
+    given = _numeric_cells(cells).notna() | text.notna()
     return fen, given & fen.isna()
 
 

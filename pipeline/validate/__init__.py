@@ -45,15 +45,17 @@ class Validated:
         return sum(r.rows_rejected for r in self.reconciliation.values())
 
 
-def _cross_column(name: str, typed: pd.DataFrame, roster: pd.DataFrame | None) -> list[pd.DataFrame]:
-    """Rules between columns of one row, and the role rules that need the roster."""
+def _cross_column(name: str, typed: pd.DataFrame, cells: pd.DataFrame,
+                  roster: pd.DataFrame | None) -> list[pd.DataFrame]:
+    """Rules between columns of one row, and the role rules that need the roster.
+    Problems quote ``cells`` (the value as written), not the parsed value."""
     found = []
     rows = typed["_row"]
 
     def add(mask, column, en, zh):
         mask = mask.fillna(False).astype(bool)
         if mask.any():
-            found.append(problems(rows[mask], column, typed.loc[mask, column], en, zh))
+            found.append(problems(rows[mask], column, cells.loc[mask, column], en, zh))
 
     if name == "roster":
         add(typed["role"].isin(["manager", "rep"]) & typed["team"].isna(), "team",
@@ -76,17 +78,34 @@ def _cross_column(name: str, typed: pd.DataFrame, roster: pd.DataFrame | None) -
     return found
 
 
-def _references(name: str, typed: pd.DataFrame, known: dict[str, set]) -> list[pd.DataFrame]:
+def _references(name: str, typed: pd.DataFrame, cells: pd.DataFrame, known: dict[str, set]) -> list[pd.DataFrame]:
     found = []
     for column in DATASETS[name].columns:
         if column.references and column.references in known:
             dangling = typed[column.name].notna() & ~typed[column.name].isin(known[column.references])
             if dangling.any():
                 title = DATASETS[column.references].title_zh
-                found.append(problems(typed.loc[dangling, "_row"], column.name, typed.loc[dangling, column.name],
+                where = dangling[dangling].index
+                found.append(problems(typed.loc[where, "_row"], column.name, cells.loc[where, column.name],
                                       f"not found in {column.references} (check the ID or add the person/customer)",
                                       f"在{title}中不存在"))
     return found
+
+
+def _unknown_managers(typed: pd.DataFrame, cells: pd.DataFrame, found: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """manager_id must name a roster row that is itself used. Rejecting a manager can
+    orphan their reports, so repeat until nothing changes (once per level of the tree)."""
+    rejected = set(_rejected_rows(found)["_row"])
+    orphans: list[pd.DataFrame] = []
+    while True:
+        kept = ~typed["_row"].isin(rejected)
+        known = {"roster": set(typed.loc[kept, "rep_id"].dropna())}
+        new = [p[~p["_row"].isin(rejected)] for p in _references("roster", typed[kept], cells, known)]
+        new = [p for p in new if len(p)]
+        if not new:
+            return orphans
+        orphans += new
+        rejected |= set(pd.concat(new)["_row"])
 
 
 def _uniqueness(name: str, typed: pd.DataFrame, clean: pd.Series) -> list[pd.DataFrame]:
@@ -130,16 +149,14 @@ def validate(tables: dict[str, RawTable], zone: str) -> Validated:
             continue
         raw = tables[name]
         typed, found = typed_frame(raw.frame, DATASETS[name], zone, raw.path.suffix.casefold() == ".xlsx")
-        found += _cross_column(name, typed, frames.get("roster"))
+        cells = raw.frame
+        found += _cross_column(name, typed, cells, frames.get("roster"))
         if name != "roster":
-            found += _references(name, typed, known)
+            found += _references(name, typed, cells, known)
         clean = ~typed["_row"].isin(pd.concat(found)["_row"] if found else [])
         found += _uniqueness(name, typed, clean)
         if name == "roster":
-            # Managers must exist among the roster rows that survive the other rules.
-            survivors = typed["_row"].isin(_rejected_rows(found)["_row"])
-            known["roster"] = set(typed.loc[~survivors, "rep_id"].dropna())
-            found += _references(name, typed, known)
+            found += _unknown_managers(typed, cells, found)
         rejected = _rejected_rows(found)
         used = typed[~typed["_row"].isin(rejected["_row"])].reset_index(drop=True)
         if name == "roster":
