@@ -66,12 +66,21 @@ def decode(data: bytes, name: str, forced: str | None = None) -> tuple[str, str]
     return str(guess), guess.encoding
 
 
+def _blank(cells: pd.Series) -> pd.Series:
+    if cells.dtype == object:
+        return cells.map(lambda v: v is None or (isinstance(v, float) and v != v)
+                         or (isinstance(v, str) and not v.strip())).astype(bool)
+    if pd.api.types.is_string_dtype(cells):
+        return (cells.isna() | cells.str.strip().eq("")).fillna(True).astype(bool)
+    return cells.isna()
+
+
 def _numbered(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
     frame = frame.copy()
     frame.insert(0, "_row", range(first_row, first_row + len(frame)))
-    blank = frame.drop(columns="_row").map(
-        lambda v: v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
-    ).all(axis=1)
+    blank = pd.Series(True, index=frame.index)
+    for column in frame.columns.drop("_row"):
+        blank &= _blank(frame[column])
     return frame.loc[~blank].reset_index(drop=True)
 
 
@@ -80,13 +89,13 @@ def load_csv(path: Path, forced_encoding: str | None) -> tuple[pd.DataFrame, str
     if not text.strip():
         raise InputError("is empty.", file=path.name, hint="Export the data again; the file has no header row.")
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+        frame = pd.read_csv(io.StringIO(text), dtype=pd.StringDtype("pyarrow"), keep_default_na=False,
                             skip_blank_lines=False, on_bad_lines="error", engine="c")
     except (pd.errors.ParserError, ValueError) as error:
         detail = str(error).strip().splitlines()[-1]
         raise InputError(f"is not a well-formed CSV ({detail}).", file=path.name,
                          hint="Check the separators and quotes on that line, or save it again from Excel as CSV.") from None
-    return _numbered(frame.astype(object), 2), encoding
+    return _numbered(frame, 2), encoding
 
 
 def load_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:

@@ -16,8 +16,11 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+TEXT = pd.StringDtype("pyarrow")
 
 
 def as_text(cells: pd.Series) -> pd.Series:
@@ -34,15 +37,46 @@ def as_text(cells: pd.Series) -> pd.Series:
             value = value.isoformat(sep=" ")
         return str(value)
 
-    if cells.dtype == object:
-        text = cells.map(one).astype("string")
-    else:
-        text = cells.astype("string")
-    text = text.str.strip()
-    if text.str.contains(r"[\uff01-\uff5e\u3000]", regex=True, na=False).any():
-        text = text.map(lambda s: unicodedata.normalize("NFKC", s) if isinstance(s, str) else s,
-                        na_action="ignore").astype("string")
+    # Cells from a sheet are Python objects and need a look each; CSV columns arrive as
+    # Arrow strings and every step below stays vectorised in Arrow.
+    text = cells.map(one) if cells.dtype == object else cells
+    text = text.astype(TEXT).str.strip()
+    wide = pd.Series(pc.match_substring_regex(_arrow(text), pattern="[\uff01-\uff5e\u3000]")
+                     .to_numpy(zero_copy_only=False), index=text.index).fillna(False).astype(bool)
+    if wide.any():
+        text = text.mask(wide, text[wide].map(lambda s: unicodedata.normalize("NFKC", s)).astype(TEXT))
     return text.mask(text == "")
+
+
+def _arrow(text: pd.Series) -> pa.ChunkedArray:
+    return pa.chunked_array(text.astype(TEXT).array.__arrow_array__())
+
+
+def extract(text: pd.Series, pattern: str) -> pd.DataFrame:
+    """Named groups of ``pattern`` (RE2, run by Arrow) as string columns; NA where no match."""
+    matched = pc.extract_regex(_arrow(text), pattern=pattern)
+    names = [field.name for field in matched.type]
+    columns = {}
+    for name in names:
+        values = pc.struct_field(matched, name)
+        # A group that took no part in the match comes back as "": make it missing.
+        present = pc.and_(pc.is_valid(matched), pc.not_equal(values, ""))
+        values = pc.if_else(present, values, pa.scalar(None, pa.string()))
+        columns[name] = pd.Series(pd.arrays.ArrowStringArray(values), index=text.index)
+    return pd.DataFrame(columns, index=text.index)
+
+
+def replace(text: pd.Series, pattern: str, replacement: str) -> pd.Series:
+    replaced = pc.replace_substring_regex(_arrow(text), pattern=pattern, replacement=replacement)
+    return pd.Series(pd.arrays.ArrowStringArray(replaced), index=text.index)
+
+
+def integers(digits: pd.Series) -> pd.Series:
+    """Columns of digit strings (already matched by a pattern) -> Int64."""
+    strings = _arrow(digits)
+    strings = pc.if_else(pc.equal(strings, ""), pa.scalar(None, pa.string()), strings)
+    array = pc.cast(strings, pa.int64())
+    return pd.Series(pd.array(array.to_pandas(types_mapper=pd.ArrowDtype), dtype="Int64"), index=digits.index)
 
 
 def _numeric_cells(cells: pd.Series) -> pd.Series:
@@ -61,16 +95,12 @@ def money_fen(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     scaled = numbers * 100
     numbers = numbers.where((scaled - scaled.round()).abs() < 1e-6)
     text = as_text(cells.where(_numeric_cells(cells).isna()))
-    symbols_off = text.str.replace(r"[\s¥￥元]|^RMB", "", regex=True)
+    symbols_off = replace(text, r"[\s¥￥元]|^RMB", "")
     # Commas only as thousands separators: "1,234.50" yes, "1234,5" is not guessed at.
-    grouped = symbols_off.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d*)?", na=False)
-    cleaned = symbols_off.where(~symbols_off.str.contains(",", regex=False, na=False) | grouped)
-    cleaned = cleaned.str.replace(",", "", regex=False)
-    parts = cleaned.str.extract(r"^(-?)(\d+)(?:\.(\d{0,2}))?$")
-    whole = pd.to_numeric(parts[1], errors="coerce").astype("Int64")
-    frac = pd.to_numeric(parts[2].fillna("").str.ljust(2, "0").replace("", "00"),
-                         errors="coerce").astype("Int64")
-    sign = parts[0].map({"-": -1, "": 1}).astype("Int64")
+    parts = extract(symbols_off, r"^(?P<sign>-?)(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d{0,2}))?$")
+    whole = integers(replace(parts["whole"], ",", ""))
+    frac = integers(parts["frac"].fillna("").str.pad(2, side="right", fillchar="0")).where(parts["whole"].notna())
+    sign = pd.Series(np.where(parts["sign"].fillna("") == "-", -1, 1), index=text.index).astype("Int64")
     from_text = sign * (whole * 100 + frac)
     from_number = (numbers * 100).round().astype("Int64")
     fen = from_number.fillna(from_text)
@@ -94,7 +124,8 @@ def integer_number(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     return whole.round().astype("Int64"), bad | fractional
 
 
-_DATE = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(?::00)?)?$"
+_DATE = (r"^(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
+         r"(?:[ T]00:00(?::00)?)?$")
 
 
 def _from_parts(year, month, day, hour=None, minute=None, second=None) -> pd.Series:
@@ -102,7 +133,7 @@ def _from_parts(year, month, day, hour=None, minute=None, second=None) -> pd.Ser
     for name, values in (("hour", hour), ("minute", minute), ("second", second)):
         if values is not None:
             parts[name] = values
-    parts = parts.apply(pd.to_numeric, errors="coerce")
+    parts = parts.apply(integers)
     complete = parts.notna().all(axis=1)
     out = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[us]")
     if complete.any():
@@ -128,26 +159,26 @@ def calendar_date(cells: pd.Series, excel_serials: bool = False) -> tuple[pd.Ser
         serial = numbers.where((numbers > 0) & (numbers < 2958466) & (numbers % 1 == 0))
         stamps = stamps.fillna(EXCEL_EPOCH + pd.to_timedelta(serial, unit="D"))
     text = as_text(rest.where(numbers.isna()))
-    parts = text.str.extract(_DATE)
-    stamps = stamps.fillna(_from_parts(parts[0], parts[1], parts[2]))
-    given = cells.notna() & (as_text(cells).notna())
+    parts = extract(text, _DATE)
+    stamps = stamps.fillna(_from_parts(parts["year"], parts["month"], parts["day"]))
+    given = stamps.notna() | numbers.notna() | text.notna()
     return stamps, given & stamps.isna()
 
 
-_DATETIME = (r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
-             r"\s*(Z|[+-]\d{2}:?\d{2})?$")
+_DATETIME = (r"^(?P<year>\d{4})[-/.年](?P<month>\d{1,2})[-/.月](?P<day>\d{1,2})日?"
+             r"(?:[ T]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?)?"
+             r"\s*(?P<offset>Z|[+-]\d{2}:?\d{2})?$")
 
 
 def local_datetime(cells: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]:
     """Datetimes -> tz-aware in ``zone``. Without an offset a time is in ``zone``; an
     ISO 8601 offset (``+08:00``, ``Z``) is honoured."""
     text = as_text(cells)
-    parts = text.str.extract(_DATETIME)
-    wall = _from_parts(parts[0], parts[1], parts[2],
-                       parts[3].fillna("0").where(parts[0].notna()),
-                       parts[4].fillna("0").where(parts[0].notna()),
-                       parts[5].fillna("0").where(parts[0].notna()))
-    offset = parts[6]
+    parts = extract(text, _DATETIME)
+    matched = parts["year"].notna()
+    clock = {name: parts[name].fillna("0").where(matched) for name in ("hour", "minute", "second")}
+    wall = _from_parts(parts["year"], parts["month"], parts["day"], clock["hour"], clock["minute"], clock["second"])
+    offset = parts["offset"]
     has_offset = offset.notna()
     result = pd.Series(pd.NaT, index=cells.index, dtype=f"datetime64[us, {zone}]")
     naive = wall.notna() & ~has_offset
@@ -156,8 +187,7 @@ def local_datetime(cells: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]:
     if has_offset.any():
         sign = offset[has_offset].str[0].map({"+": 1, "-": -1, "Z": 0})
         digits = offset[has_offset].str.replace(":", "", regex=False).str[1:]
-        minutes = (pd.to_numeric(digits.str[:2], errors="coerce") * 60
-                   + pd.to_numeric(digits.str[2:], errors="coerce")).fillna(0) * sign
+        minutes = (integers(digits.str[:2]).fillna(0) * 60 + integers(digits.str[2:]).fillna(0)) * sign
         utc = (wall[has_offset] - pd.to_timedelta(minutes, unit="min")).dt.tz_localize("UTC")
         result[has_offset] = utc.dt.tz_convert(zone)
     return result, text.notna() & result.isna()
@@ -192,10 +222,9 @@ def enumeration(cells: pd.Series, allowed: dict[str, tuple[str, ...]]) -> tuple[
 def month(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     """``2026-10``, ``2026/10``, ``2026年10月`` or a date cell (Excel turns 2026-10 into a date) -> 'YYYY-MM'."""
     text = as_text(cells)
-    parts = text.str.extract(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:[-/.]0?1(?: 00:00:00)?)?$")
-    number = pd.to_numeric(parts[1], errors="coerce")
-    valid = parts[0].notna() & number.between(1, 12)
-    label = (parts[0] + "-" + parts[1].str.zfill(2)).where(valid)
+    parts = extract(text, r"^(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*月?(?:[-/.]0?1(?: 00:00:00)?)?$")
+    valid = parts["year"].notna() & integers(parts["month"]).between(1, 12).fillna(False)
+    label = (parts["year"] + "-" + parts["month"].str.zfill(2)).where(valid)
     return label.astype("string"), text.notna() & label.isna()
 
 
@@ -203,8 +232,8 @@ def pledge_period(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     """A month (``2026-10``) or a quarter (``2026-Q4``, ``2026Q4``) -> 'YYYY-MM' or 'YYYY-Qn'."""
     months, _ = month(cells)
     text = as_text(cells).str.upper()
-    quarter = text.str.extract(r"^(\d{4})\s*-?\s*Q([1-4])$")
-    quarters = (quarter[0] + "-Q" + quarter[1]).astype("string")
+    quarter = extract(text, r"^(?P<year>\d{4})\s*-?\s*Q(?P<quarter>[1-4])$")
+    quarters = (quarter["year"] + "-Q" + quarter["quarter"]).astype("string")
     parsed = months.fillna(quarters)
     return parsed, text.notna() & parsed.isna()
 
