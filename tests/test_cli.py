@@ -140,3 +140,23 @@ def test_init_makes_a_working_folder_and_refuses_a_full_one(tmp_path):
 def test_kpis_workbook_columns_are_fixed(sample_run):
     header = [c.value for c in load_workbook(sample_run / "kpis.xlsx")["teams"][1]]
     assert header[0] == "team" and "rank_attainment" in header
+
+
+def test_english_by_config(sample_copy, tmp_path):
+    config = tmp_path / "en.yaml"
+    config.write_text(SAMPLE_CONFIG.read_text(encoding="utf-8").replace("locale: zh_CN", "locale: en"),
+                      encoding="utf-8")
+    (sample_copy / "customers.csv").unlink()  # an optional dataset left out
+    result = invoke("run", "--inputs", str(sample_copy), "--outputs", str(tmp_path / "out"),
+                    "--period", "2026-10", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "out" / "2026-10"
+    text = pdf_text(folder / "summary-pack.pdf")
+    for label in ("Monthly sales summary pack", "October 2026", "Results against budget", "Revenue (CNY k)",
+                  "Rewards and penalties", "Not yet due", "Meeting minutes", "Data sources",
+                  "No customers file was given", "Not given: its sections are left out"):
+        assert label in text, label
+    for chinese_label in ("销售总结会资料", "业绩完成情况", "万元", "未到期"):
+        assert chinese_label not in text, chinese_label
+    certificate = pdf_text(folder / "certificates" / "E005-2026-11-individual.pdf")
+    assert "pledge this month" in certificate and "to achieve sales of RMB" in certificate

@@ -21,13 +21,13 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("fen, zh, en", [
-    (692321234, "692.32", "6,923,212"),
-    (-1_965_000, "-1.97", "-19,650"),   # 19,650.00 yuan -> 1.965 万 -> half up
-    (5_000, "0.01", "50"),              # 50 yuan is 0.005 万 -> 0.01
-    (0, "0.00", "0"),
+    (692321234, "692.32", "6,923.21"),  # 6,923,212.34 yuan
+    (-1_965_000, "-1.97", "-19.65"),    # 19,650.00 yuan -> 1.965 万 -> half up; 19.65 k
+    (5_000, "0.01", "0.05"),            # 50 yuan is 0.005 万 -> 0.01
+    (0, "0.00", "0.00"),
     (None, "—", "—"),
 ])
-def test_money_in_wan_yuan_and_yuan(fen, zh, en):
+def test_money_in_wan_yuan_and_thousands(fen, zh, en):
     assert filters.money(fen, "zh_CN") == zh
     assert filters.money(fen, "en") == en
 

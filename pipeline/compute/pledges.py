@@ -25,12 +25,13 @@ def pledge_actual(pledge_rows: pd.DataFrame, rep_figures: pd.DataFrame, team_fig
     """Revenue a pledge is measured on: the pledger's own (individual) or that of the
     pledger's roster team (team); QTD revenue for a quarterly pledge."""
     quarterly = pledge_rows["period"].str.contains("Q")
-    column = quarterly.map({True: "qtd_revenue", False: "revenue"})
-    team = pledge_rows["pledger_id"].map(team_of)
-    own = [rep_figures[c].get(p, 0) for c, p in zip(column, pledge_rows["pledger_id"])]
-    led = [team_figures[c].get(t, 0) if isinstance(t, str) else pd.NA for c, t in zip(column, team)]
-    actual = pd.Series(own, index=pledge_rows.index).where(pledge_rows["scope"] == "individual",
-                                                           pd.Series(led, index=pledge_rows.index))
+    pledger = pledge_rows["pledger_id"]
+    # Someone not in the reps table sold nothing in the period: their revenue is 0.
+    own = pledger.map(rep_figures["revenue"]).where(~quarterly, pledger.map(rep_figures["qtd_revenue"])).fillna(0)
+    team = pledger.map(team_of)
+    led = team.map(team_figures["revenue"]).where(~quarterly, team.map(team_figures["qtd_revenue"]))
+    led = led.fillna(0).where(team.notna())
+    actual = own.where(pledge_rows["scope"] == "individual", led)
     return actual.astype("Int64")
 
 

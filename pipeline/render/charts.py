@@ -31,20 +31,20 @@ def _as_data_uri(figure) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def revenue_against_target(labels: list[str], revenue_wan: list[float], target_wan: list[float | None],
+def revenue_against_target(labels: list[str], revenue: list[float], target: list[float | None],
                            _) -> str:
-    """Horizontal bars of revenue (万元) in rank order, a tick at each target."""
+    """Horizontal bars of revenue (in the locale's amount unit) in rank order, a tick at each target."""
     with _style():
         height = max(2.0, 0.28 * len(labels) + 0.8)
         figure, axis = plt.subplots(figsize=(6.6, height))
         positions = list(range(len(labels)))[::-1]
-        axis.barh(positions, revenue_wan, color=BLUE, height=0.6, label=_("Revenue"))
-        marks = [(p, t) for p, t in zip(positions, target_wan) if t is not None]
+        axis.barh(positions, revenue, color=BLUE, height=0.6, label=_("Revenue"))
+        marks = [(p, t) for p, t in zip(positions, target) if t is not None]
         if marks:
             axis.scatter([t for _p, t in marks], [p for p, _t in marks], marker="|", s=160, color=RED,
                          linewidths=2, label=_("Target"), zorder=3)
         axis.set_yticks(positions, labels)
-        axis.set_xlabel(_("Revenue (10k yuan)"))
+        axis.set_xlabel(_("Revenue (CNY k)"))
         axis.legend(loc="lower right", frameon=False)
         axis.axvline(0, color="black", linewidth=0.6)
         return _as_data_uri(figure)
@@ -69,11 +69,6 @@ def attainment_bars(labels: list[str], attainment_pct: list[float | None], _) ->
                               xytext=(0, 2), textcoords="offset points")
         axis.set_ylim(0, max([v for v in values if v] + [100]) * (1.22 if crowded else 1.1))
         return _as_data_uri(figure)
-
-
-def to_wan(fen) -> float | None:
-    """Chart coordinates only (10k yuan as float); tables use exact decimal filters."""
-    return None if pd.isna(fen) else int(fen) / 1_000_000
 
 
 def to_pct(ratio) -> float | None:

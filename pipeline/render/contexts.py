@@ -16,6 +16,7 @@ from ..compute import MonthFigures
 from ..contract import DATASETS
 from ..validate import Reconciliation
 from . import charts
+from .filters import amount_in_unit
 
 
 def plain(value):
@@ -84,6 +85,7 @@ class PackContext:
     class_changes: list[dict]
     pledges: list[dict]
     pledges_available: bool
+    customers_available: bool
     next_month: list[dict]
     datasets: list[DatasetRow]
     charts: dict[str, str] = field(default_factory=dict)
@@ -127,12 +129,13 @@ def pack_context(figures: MonthFigures, reconciliation: dict[str, Reconciliation
         product_losses=records(product[product["change"] < 0].sort_values("change")),
         class_changes=records(figures.by_customer_class),
         pledges=records(figures.pledges), pledges_available="pledges" in figures.datasets,
+        customers_available="customers" in figures.datasets,
         next_month=next_month, datasets=_dataset_rows(reconciliation),
     )
     context.charts = {
         "rep_revenue": charts.revenue_against_target(
-            ranked["name"].tolist(), [charts.to_wan(v) for v in ranked["revenue"]],
-            [charts.to_wan(v) for v in ranked["target"]], gettext),
+            ranked["name"].tolist(), [amount_in_unit(v, locale) for v in ranked["revenue"]],
+            [amount_in_unit(v, locale) for v in ranked["target"]], gettext),
         "rep_attainment": charts.attainment_bars(
             ranked.sort_values("rank_attainment")["name"].tolist(),
             [charts.to_pct(v) for v in ranked.sort_values("rank_attainment")["attainment"]], gettext),

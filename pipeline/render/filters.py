@@ -27,14 +27,24 @@ def _babel_locale(locale: str) -> str:
 
 
 def money(fen, locale: str = "zh_CN") -> str:
-    """Amounts as the pack shows them: 万元 with 2 decimals (zh), yuan without decimals (en)."""
+    """Amounts as the pack shows them: 万元 with 2 decimals (zh), CNY thousands with 2
+    decimals (en). The labels of each locale name its unit."""
     if is_empty(fen):
         return DASH
-    if locale.startswith("zh"):
-        value = (Decimal(int(fen)) / Decimal(1_000_000)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        return format_decimal(value, format="#,##0.00", locale=_babel_locale(locale))
-    value = (Decimal(int(fen)) / Decimal(100)).quantize(Decimal("1"), ROUND_HALF_UP)
-    return format_decimal(value, format="#,##0", locale=_babel_locale(locale))
+    value = (Decimal(int(fen)) / Decimal(UNIT_FEN[_unit(locale)])).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return format_decimal(value, format="#,##0.00", locale=_babel_locale(locale))
+
+
+UNIT_FEN = {"wan": 1_000_000, "thousand": 100_000}
+
+
+def _unit(locale: str) -> str:
+    return "wan" if locale.startswith("zh") else "thousand"
+
+
+def amount_in_unit(fen, locale: str) -> float | None:
+    """A chart coordinate in the locale's display unit (tables use ``money``)."""
+    return None if is_empty(fen) else int(fen) / UNIT_FEN[_unit(locale)]
 
 
 def yuan(fen, locale: str = "zh_CN") -> str:
