@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks what the pipeline needs from the system and, on Debian/Ubuntu, installs it:
-#   a CJK font (fonts-noto-cjk), Pango/HarfBuzz for WeasyPrint, poppler-utils and qpdf
+#   a CJK font (fonts-noto-cjk), an emoji font, Pango/HarfBuzz for WeasyPrint, poppler-utils and qpdf
 #   (the tests read the PDFs with pdftotext/pdffonts/pdftoppm and check them with qpdf).
 # Elsewhere it stops with the exact command to run.
 set -euo pipefail
@@ -8,6 +8,7 @@ set -euo pipefail
 missing=()
 fc-list :lang=zh family 2>/dev/null | grep -qi "Noto Sans CJK SC" || missing+=(fonts-noto-cjk)
 fc-list :lang=zh family 2>/dev/null | grep -qi "Noto Serif CJK SC" || missing+=(fonts-noto-cjk)
+fc-list 2>/dev/null | grep -qi "Noto Color Emoji" || missing+=(fonts-noto-color-emoji)  # names with emoji
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
 ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
@@ -26,6 +27,6 @@ if command -v apt-get >/dev/null 2>&1; then
 fi
 echo "Missing system packages: $packages" >&2
 echo "On Debian/Ubuntu: sudo apt-get install -y $packages" >&2
-echo "On Fedora: sudo dnf install -y google-noto-sans-cjk-fonts google-noto-serif-cjk-fonts poppler-utils qpdf pango harfbuzz" >&2
+echo "On Fedora: sudo dnf install -y google-noto-sans-cjk-fonts google-noto-serif-cjk-fonts google-noto-color-emoji-fonts poppler-utils qpdf pango harfbuzz" >&2
 echo "On macOS: brew install --cask font-noto-sans-cjk-sc font-noto-serif-cjk-sc && brew install poppler qpdf pango" >&2
 exit 1

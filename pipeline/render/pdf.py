@@ -96,7 +96,8 @@ def warnings_as_errors(document: str):
 def render_pdf(html: str, target: Path, roots: list[Path], base: Path) -> None:
     """Lay out ``html`` and write it atomically to ``target``."""
     try:
-        with warnings_as_errors(target.name), atomic_target(target) as temporary:
+        # Warnings are checked before the rename: a flawed document never lands.
+        with atomic_target(target) as temporary, warnings_as_errors(target.name):
             HTML(string=html, base_url=str(base) + "/", url_fetcher=GuardedFetcher(roots)) \
                 .write_pdf(temporary, pdf_variant=None)
     except RenderError:
