@@ -46,7 +46,10 @@ def common(command):
     @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
     @functools.wraps(command)
     def wrapper(*args, debug: bool, **kwargs):
-        logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+        console = logging.StreamHandler()
+        console.setLevel(logging.WARNING)  # the INFO story of a run goes to run.log only
+        console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        logging.basicConfig(handlers=[console], force=True)
         try:
             return command(*args, **kwargs)
         except SalespackError as error:

@@ -19,7 +19,8 @@ class SalespackError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
-        return f"{self.message} {self.hint}".strip()
+        separator = "\n" if "\n" in self.message else " "  # a multi-line summary gets its hint on a line of its own
+        return f"{self.message}{separator}{self.hint}".strip()
 
 
 class InputError(SalespackError):

@@ -7,6 +7,7 @@ then the documents, then ``manifest.json`` last, so a manifest means a complete 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -70,23 +71,53 @@ def write_rejects(validated: Validated, target: Path) -> None:
     frame = validated.rejects.copy()
     text_columns = ["value", "column", "reason_en", "reason_zh"]
     # A leading = + - @ would make a spreadsheet evaluate the cell; a quote keeps it text.
+    # A plain signed number (-181) is harmless and stays as written.
     frame[text_columns] = frame[text_columns].astype(str).apply(
-        lambda col: col.where(~col.str.match(r"^[=+\-@\t\r]"), "'" + col))
+        lambda col: col.where(~col.str.match(r"^(?:[=@\t\r]|[+-](?!\d+(?:\.\d+)?$))"), "'" + col))
     write_bytes(target, frame.to_csv(index=False).encode("utf-8-sig"))
+
+
+@contextlib.contextmanager
+def run_log(folder: Path):
+    """``run.log`` in the period folder: what the run did, for whoever reads it next morning."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(folder / "run.log", mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    previous = log.level
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        yield
+    except BaseException as error:
+        log.error("stopped: %s", getattr(error, "message", None) or f"{error.__class__.__name__}: {error}")
+        raise
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(previous)
+        handler.close()
 
 
 def run_month_end(inputs: Path, outputs: Path, period: pd.Period, settings: Settings, *,
                   lenient: bool = False, config_path: Path | None = None,
                   user_templates: Path | None = None) -> RunResult:
-    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    validated = load_inputs(inputs, settings)  # unusable input stops the run before anything is written
+    timings = {"read_validate": time.perf_counter() - clock}
+    with run_log(Path(outputs) / str(period)):
+        log.info("salespack %s: period %s, inputs %s, mode %s", __version__, period, Path(inputs).resolve(),
+                 "lenient" if lenient else "strict")
+        return _month_end(validated, outputs, period, settings, lenient, config_path, user_templates, timings)
+
+
+def _month_end(validated: Validated, outputs: Path, period: pd.Period, settings: Settings, lenient: bool,
+               config_path: Path | None, user_templates: Path | None, timings: dict[str, float]) -> RunResult:
     started = time.perf_counter()
     folder = Path(outputs) / str(period)
 
-    clock = time.perf_counter()
-    validated = load_inputs(inputs, settings)
-    timings["read_validate"] = time.perf_counter() - clock
     result = RunResult(period, folder, validated, timings=timings)
-    folder.mkdir(parents=True, exist_ok=True)
+    for name, seen in validated.reconciliation.items():
+        log.info("%s (%s, %s): read %d, used %d, rejected %d", name, seen.file, seen.encoding or "-",
+                 seen.rows_read, seen.rows_used, seen.rows_rejected)
     write_rejects(validated, folder / "rejects.csv")
     if validated.rejected_rows and not lenient:
         raise RejectedRows(rejects_summary(validated, folder / "rejects.csv"),
@@ -121,6 +152,8 @@ def run_month_end(inputs: Path, outputs: Path, period: pd.Period, settings: Sett
     timings["total"] = time.perf_counter() - started
 
     write_manifest(result, settings, config_path, lenient, generated_at)
+    log.info("done in %.1f s: %s", timings["total"],
+             ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in timings.items() if stage != "total"))
     return result
 
 

@@ -84,7 +84,8 @@ def test_strict_mode_stops_on_a_rejected_row_and_writes_only_rejects(sample_copy
     assert "sales.csv row 7, column amount: '十二元'" in result.output
     assert "--lenient" in result.output and "Traceback" not in result.output
     written = sorted(p.name for p in (tmp_path / "out" / "2026-10").iterdir())
-    assert written == ["rejects.csv"]
+    assert written == ["rejects.csv", "run.log"]
+    assert "stopped: 1 input rows were rejected" in (tmp_path / "out" / "2026-10" / "run.log").read_text("utf-8")
 
 
 def test_lenient_mode_renders_a_provisional_pack_that_reconciles(sample_copy, tmp_path):

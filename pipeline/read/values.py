@@ -34,7 +34,8 @@ def as_text(cells: pd.Series) -> pd.Series:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, (dt.datetime, pd.Timestamp)):
-            value = value.isoformat(sep=" ")
+            midnight = (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0)
+            value = value.date().isoformat() if midnight else value.isoformat(sep=" ")
         return str(value)
 
     # Cells from a sheet are Python objects and need a look each; CSV columns arrive as

@@ -109,17 +109,17 @@ def _unknown_managers(typed: pd.DataFrame, cells: pd.DataFrame, found: list[pd.D
 
 
 def _uniqueness(name: str, typed: pd.DataFrame, clean: pd.Series) -> list[pd.DataFrame]:
-    keys: list[tuple[list[str], str, pd.Series]] = []
+    keys: list[tuple[list[str], tuple[str, str], pd.Series]] = []
     for column in DATASETS[name].columns:
         if column.unique:
-            keys.append(([column.name], column.name, clean))
+            keys.append(([column.name], (column.name, column.alias), clean))
     if name == "sales":
-        keys.append((["order_id", "line_no"], "order line", clean))
+        keys.append((["order_id", "line_no"], ("order line", "订单行"), clean))
     if name == "budget":
-        keys.append((["period", "rep_id"], "rep target for the month", clean & typed["rep_id"].notna()))
-        keys.append((["period", "team"], "team target for the month", clean & typed["rep_id"].isna()))
+        keys.append((["period", "rep_id"], ("rep target for the month", "同月个人任务额"), clean & typed["rep_id"].notna()))
+        keys.append((["period", "team"], ("team target for the month", "同月团队任务额"), clean & typed["rep_id"].isna()))
     if name == "pledges":
-        keys.append((["period", "pledger_id", "scope"], "pledge", clean))
+        keys.append((["period", "pledger_id", "scope"], ("pledge", "业绩保证书"), clean))
     found = []
     for key, what, eligible in keys:
         duplicate = duplicates(typed, key, eligible, what)

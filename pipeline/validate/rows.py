@@ -98,7 +98,7 @@ def _range_problems(values: pd.Series, column: Column, rows: pd.Series, cells: p
     return found
 
 
-def duplicates(typed: pd.DataFrame, key: list[str], eligible: pd.Series, what: str) -> pd.DataFrame | None:
+def duplicates(typed: pd.DataFrame, key: list[str], eligible: pd.Series, what: tuple[str, str]) -> pd.DataFrame | None:
     """Later copies of a key among ``eligible`` rows, each naming the first row kept."""
     candidates = typed[eligible & typed[key].notna().all(axis=1)]
     repeated = candidates.duplicated(key, keep="first")
@@ -112,7 +112,7 @@ def duplicates(typed: pd.DataFrame, key: list[str], eligible: pd.Series, what: s
         "_row": later["_row"].to_numpy(),
         "column": "+".join(key),
         "value": value.to_numpy(),
-        "reason_en": [f"duplicate {what}; the first copy in row {r} is kept" for r in first],
-        "reason_zh": [f"{what}重复，保留第 {r} 行的首条记录" for r in first],
+        "reason_en": [f"duplicate {what[0]}; the first copy in row {r} is kept" for r in first],
+        "reason_zh": [f"{what[1]}重复，保留第 {r} 行的首条记录" for r in first],
     })
     return frame
