@@ -7,6 +7,7 @@ they come from the environment.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from decimal import Decimal
 from pathlib import Path
@@ -71,12 +72,32 @@ class Pledges(_Strict):
         return sorted(self.reward_tiers.get(scope, []), key=lambda t: t.min_attainment)
 
 
+class Visits(_Strict):
+    """Field-work rules of kpis.md (客户拓展), with its defaults."""
+
+    geofence_radius_m: float = Field(500, gt=0, description="inclusive radius of a verified check-in")
+    cadence_days: dict[Literal["A", "B", "C"], int] = Field(
+        default_factory=lambda: {"A": 7, "B": 15, "C": 30},
+        description="a customer is overdue when the days since its last visit exceed this")
+    min_visit_minutes: float = Field(10, ge=0, description="visits shorter than this are short")
+    visits_per_week_standard: float = Field(2, ge=0, description="visits per active rep per week")
+
+
+class Plan(_Strict):
+    """Working days of the next month plan: the holiday library, corrected by these dates."""
+
+    extra_holidays: list[dt.date] = Field(default_factory=list)
+    extra_workdays: list[dt.date] = Field(default_factory=list)
+
+
 class Settings(_Strict):
     company: Company = Field(default_factory=Company)
     locale: Literal["zh_CN", "en"] = "zh_CN"
     timezone: str = "Asia/Shanghai"
     inputs: Inputs = Field(default_factory=Inputs)
     pledges: Pledges = Field(default_factory=Pledges)
+    visits: Visits = Field(default_factory=Visits)
+    plan: Plan = Field(default_factory=Plan)
 
     @field_validator("timezone")
     @classmethod

@@ -25,6 +25,7 @@ from .config import Settings
 from .errors import InputError
 from .read import read_inputs
 from .render.contexts import pack_context
+from .render.field_context import field_pages
 from .render.documents import render_certificates, render_pack
 from .render.i18n import translator
 from .render.output import atomic_target, checksum, write_bytes
@@ -137,6 +138,8 @@ def _month_end(validated: Validated, outputs: Path, period: pd.Period, settings:
                            company_name=settings.company.name, generated_at=generated_at,
                            version=__version__, provisional=bool(validated.rejected_rows),
                            rejected_rows=validated.rejected_rows, gettext=translator(settings.locale))
+    context.field_work = field_pages(figures, locale=settings.locale, standard=settings.visits.visits_per_week_standard,
+                                gettext=translator(settings.locale))
     render_pack(context, folder / "summary-pack.pdf", user_templates)
     result.documents.append(folder / "summary-pack.pdf")
     timings["pack"] = time.perf_counter() - clock

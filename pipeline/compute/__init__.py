@@ -12,7 +12,9 @@ import pandas as pd
 
 from ..config import Settings
 from . import causes, organisation, pledges, sales, targets
+from .field import FieldWork, field_work, grain_columns
 from .organisation import COMPANY
+from .plan import plan_sheet
 
 
 @dataclass
@@ -30,6 +32,9 @@ class MonthFigures:
     next_month: pd.DataFrame    # targets of P+1 by team and rep
     certificates: pd.DataFrame  # of P+1 (and the quarter starting at P+1)
     datasets: tuple[str, ...]
+    field: FieldWork            # visits, cadence, funnel, satisfaction, trips of P
+    plan: pd.DataFrame          # targets of P+1 by team, rep and week
+    plan_calendar_known: bool   # False: the holiday library did not cover P+1's year
 
 
 def _ranked(figures: pd.DataFrame, eligible: pd.Series, tie_break: pd.Index) -> pd.DataFrame:
@@ -65,6 +70,10 @@ def compute_month(frames: dict[str, pd.DataFrame], period: pd.Period, settings: 
 
     company = sales.sales_figures(rows, COMPANY, pd.Index([COMPANY], name=COMPANY), period,
                                   goals[COMPANY], reach[COMPANY])
+    work = field_work(frames, period, settings)
+    reps = reps.join(grain_columns(frames, rows, period, "rep_id", reps.index, settings, work))
+    teams = teams.join(grain_columns(frames, rows, period, "team", teams.index, settings, work))
+    company = company.join(grain_columns(frames, rows, period, COMPANY, company.index, settings, work))
     company_variance = company["variance"].iloc[0]
     reps["variance_share"] = causes.variance_share(reps["variance"], company_variance)
     teams["variance_share"] = causes.variance_share(teams["variance"], company_variance)
@@ -88,8 +97,10 @@ def compute_month(frames: dict[str, pd.DataFrame], period: pd.Period, settings: 
     next_month = next_month_targets(roster, goals, coming)
     certificate_sheet = pledges.certificates(pledge_rows, roster, goals["rep_id"], goals["team"], coming,
                                              pledges.certificate_periods(coming))
+    plan, calendar_known = plan_sheet(next_month, coming, settings.plan)
     return MonthFigures(period, reps, teams, company, settled, by_product, by_class,
-                        differences.reset_index(), next_month, certificate_sheet, tuple(frames))
+                        differences.reset_index(), next_month, certificate_sheet, tuple(frames),
+                        work, plan, calendar_known)
 
 
 def next_month_targets(roster: pd.DataFrame, goals: dict[str, pd.DataFrame], coming: pd.Period) -> pd.DataFrame:

@@ -73,3 +73,40 @@ def attainment_bars(labels: list[str], attainment_pct: list[float | None], _) ->
 
 def to_pct(ratio) -> float | None:
     return None if pd.isna(ratio) else float(ratio) * 100
+
+
+def bars(labels: list[str], values: list[float | None], ylabel: str, *, reference: float | None = None,
+         ceiling: float | None = None, value_format: str = "{:.1f}") -> str:
+    """Vertical bars with value labels and an optional dashed reference line."""
+    with _style():
+        figure, axis = plt.subplots(figsize=(6.6, 2.4))
+        heights = [0.0 if v is None else v for v in values]
+        colours = [GREY if v is None else (BLUE if reference is None or v >= reference else RED) for v in values]
+        axis.bar(range(len(labels)), heights, color=colours, width=0.6)
+        if reference is not None:
+            axis.axhline(reference, color="black", linewidth=0.8, linestyle="--")
+        crowded = len(labels) > 8
+        axis.set_xticks(range(len(labels)), labels, rotation=45 if crowded else 0, ha="right" if crowded else "center")
+        axis.set_ylabel(ylabel)
+        for index, value in enumerate(values):
+            if value is not None:
+                axis.annotate(value_format.format(value), (index, value), ha="center", va="bottom",
+                              fontsize=6 if crowded else 7, xytext=(0, 2), textcoords="offset points")
+        top = max([v for v in heights if v] + [reference or 0, 1])
+        axis.set_ylim(0, ceiling if ceiling is not None else top * 1.18)
+        return _as_data_uri(figure)
+
+
+def horizontal_bars(labels: list[str], values: list[float], xlabel: str, colours: list[str] | None = None) -> str:
+    """Horizontal bars, first label on top, with value labels (counts)."""
+    with _style():
+        figure, axis = plt.subplots(figsize=(6.6, max(1.4, 0.32 * len(labels) + 0.6)))
+        positions = list(range(len(labels)))[::-1]
+        axis.barh(positions, values, color=colours or BLUE, height=0.6)
+        axis.set_yticks(positions, labels)
+        axis.set_xlabel(xlabel)
+        for position, value in zip(positions, values):
+            axis.annotate(f"{value:g}", (value, position), va="center", fontsize=7, xytext=(3, 0),
+                          textcoords="offset points")
+        axis.set_xlim(0, max(values + [1]) * 1.15)
+        return _as_data_uri(figure)

@@ -88,6 +88,7 @@ class PackContext:
     customers_available: bool
     next_month: list[dict]
     datasets: list[DatasetRow]
+    field_work: object = None  # FieldPages: visits, customers, trips, plan by week
     charts: dict[str, str] = field(default_factory=dict)
 
 

@@ -73,8 +73,15 @@ def signed_pct(ratio) -> str:
     return pct(ratio, signed=True)
 
 
+def number(value, decimals: int = 1) -> str:
+    """A plain figure with a fixed number of decimals (visits per week, minutes, means)."""
+    if is_empty(value):
+        return DASH
+    return f"{Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP):,}"
+
+
 def count(value) -> str:
-    return DASH if is_empty(value) else f"{int(value):,}"
+    return DASH if is_empty(value) else f"{int(round(float(value))):,}"
 
 
 def register(environment, locale: str) -> None:
@@ -85,5 +92,6 @@ def register(environment, locale: str) -> None:
         "pct": pct,
         "signed_pct": signed_pct,
         "count": count,
+        "number": number,
         "dash_if_empty": dash_if_empty,
     })

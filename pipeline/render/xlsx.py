@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from ..compute import MonthFigures
+from ..compute.field import FIELD_COLUMNS
 from ..validate import Reconciliation
 from .output import atomic_target
 
@@ -24,12 +25,7 @@ SALES_COLUMNS = [
     "stretch_attainment", "mom_pct", "yoy_pct", "qtd_revenue", "qtd_attainment", "ytd_revenue",
     "ytd_attainment", "quarter_forecast", "rank_revenue", "rank_attainment",
 ]
-FIELD_COLUMNS = [  # Customers and Visits figures: filled by their own stage when it exists.
-    "active_customers", "new_customers", "visits", "first_visits", "follow_up_visits", "visits_per_week",
-    "visits_verified", "visits_outside_fence", "visits_unverifiable", "short_visits", "cadence_overdue",
-    "cadence_compliance", "visit_conversion", "satisfaction_product", "satisfaction_sales",
-    "satisfaction_service", "satisfaction_answers",
-]
+
 PLEDGE_COLUMNS = ["period", "pledger_id", "name", "scope", "team", "pledge_amount", "actual",
                   "pledge_attainment", "met", "reward", "forfeit_due", "settled"]
 MONEY = {"revenue", "target", "stretch", "variance", "qtd_revenue", "ytd_revenue", "quarter_forecast",
@@ -38,7 +34,9 @@ MONEY = {"revenue", "target", "stretch", "variance", "qtd_revenue", "ytd_revenue
 RATIOS = {"gross_margin_pct", "variance_pct", "attainment", "stretch_attainment", "mom_pct", "yoy_pct",
           "qtd_attainment", "ytd_attainment", "pledge_attainment", "variance_share", "cadence_compliance",
           "visit_conversion", "visits_per_week", "satisfaction_product", "satisfaction_sales",
-          "satisfaction_service"}
+          "satisfaction_service", "plan_completion", "mean", "share_4_plus", "distance_m", "duration_min"}
+MONEY |= {"budget_amount", "actual_amount", "expense_variance"}
+RATIOS -= {"distance_m", "duration_min"}  # plain numbers, not fractions
 
 
 def _cell_value(column: str, value):
@@ -47,6 +45,7 @@ def _cell_value(column: str, value):
     if column in MONEY:
         return round(int(value) / 100, 2)
     if isinstance(value, pd.Timestamp):
+        value = value.tz_localize(None) if value.tzinfo else value  # local wall time: Excel has no zones
         return value.to_pydatetime().date() if value == value.normalize() else value.to_pydatetime()
     if hasattr(value, "item"):
         return value.item()
@@ -71,7 +70,9 @@ def _write_sheet(book: Workbook, title: str, frame: pd.DataFrame, columns: list[
                 cell.number_format = "#,##0.00"
             elif column in RATIOS:
                 cell.number_format = "0.0000"
-            elif isinstance(value, (dt.date, dt.datetime)):
+            elif isinstance(value, dt.datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(value, dt.date):
                 cell.number_format = "yyyy-mm-dd"
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, min(28, len(column) + 2))
@@ -101,6 +102,26 @@ def write_workbook(target: Path, figures: MonthFigures, reconciliation: dict[str
     _write_sheet(book, "certificates", figures.certificates,
                  ["number", "period", "pledger_id", "name", "team", "scope", "blank", "pledge_amount",
                   "forfeit_amount", "reference_target"])
+    work = figures.field
+    if work.cadence is not None:
+        overdue = work.cadence[work.cadence["overdue"]].sort_values(["class", "rep_id", "customer_id"])
+        _write_sheet(book, "overdue_customers", overdue.assign(owner_rep_id=overdue["rep_id"]),
+                     ["customer_id", "name", "class", "owner_rep_id", "last_visit", "days_since"])
+    if work.trips is not None:
+        _write_sheet(book, "trips", work.trips, ["trip_id", "rep_id", "budget_amount", "actual_amount",
+                                                 "expense_variance", "planned_customers", "planned_visited",
+                                                 "plan_completion"])
+    _write_sheet(book, "plan", figures.plan, ["period", "team", "rep_id", "week_start", "working_days", "target"])
+    if work.stage_funnel is not None:
+        _write_sheet(book, "stage_funnel", work.stage_funnel.reset_index(),
+                     ["stage", *work.stage_funnel.columns])
+    if work.satisfaction is not None:
+        _write_sheet(book, "satisfaction", work.satisfaction, ["key", "score", "answers", "mean", "share_4_plus"])
+    if work.visits_in_period is not None:
+        _write_sheet(book, "outside_fence_visits", work.outside_fence,
+                     ["visit_id", "rep_id", "customer_id", "checkin_time", "distance_m"])
+        _write_sheet(book, "short_visits", work.short_visits,
+                     ["visit_id", "rep_id", "customer_id", "checkin_time", "duration_min"])
     sources = pd.DataFrame([{"dataset": name, **vars(r), "extra_columns": ", ".join(r.extra_columns)}
                             for name, r in reconciliation.items()])
     _write_sheet(book, "sources", sources, ["dataset", "file", "rows_read", "rows_used", "rows_rejected",
