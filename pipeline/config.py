@@ -128,16 +128,23 @@ def load_settings(path: Path | None) -> Settings:
     if path is None:
         return Settings()
     name = str(path)
+    if Path(path).is_dir():
+        raise ConfigError("is a folder, not a config file.", file=name,
+                          hint="Check the path given to --config (for example config/salespack.yaml).")
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise ConfigError("config file not found.", file=name,
                           hint="Check the path given to --config.") from None
+    except OSError as error:
+        raise ConfigError(f"cannot be read ({error.__class__.__name__}).", file=name,
+                          hint="Check the path given to --config and that you may read it.") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise ConfigError(f"not valid YAML ({str(error).splitlines()[0]}).", file=name,
                           hint="Fix the syntax; `salespack init DIR` writes a valid example.") from None
     if not isinstance(raw, dict):
-        raise ConfigError("the top level must be a mapping of keys.", file=name)
+        raise ConfigError("the top level must be a mapping of keys.", file=name,
+                          hint="Write it as 'key: value' lines; see config/salespack.yaml for an example.")
     try:
         return Settings.model_validate(raw)
     except ValidationError as error:

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,14 +20,16 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from . import __version__
-from .compute import MonthFigures, compute_month
+from .compute import MonthFigures, compute_month, compute_team
 from .compute import pledges as pledge_figures
 from .config import Settings
 from .errors import InputError
 from .read import read_inputs
 from .render.contexts import pack_context
 from .render.field_context import field_pages
-from .render.documents import render_certificates, render_pack
+from .compute.organisation import frames_of_team
+from .render.documents import certificates_html, pack_html, render_certificates, split_certificates
+from .render.pdf import render_pdf, template_roots, worker_pool
 from .render.i18n import translator
 from .render.output import atomic_target, checksum, write_bytes
 from .render.xlsx import write_workbook
@@ -134,19 +137,40 @@ def _month_end(validated: Validated, outputs: Path, period: pd.Period, settings:
 
     generated_at = dt.datetime.now(ZoneInfo(settings.timezone)).isoformat(timespec="seconds")
     clock = time.perf_counter()
+    gettext = translator(settings.locale)
     context = pack_context(figures, validated.reconciliation, locale=settings.locale,
                            company_name=settings.company.name, generated_at=generated_at,
                            version=__version__, provisional=bool(validated.rejected_rows),
-                           rejected_rows=validated.rejected_rows, gettext=translator(settings.locale))
+                           rejected_rows=validated.rejected_rows, gettext=gettext)
     context.field_work = field_pages(figures, locale=settings.locale, standard=settings.visits.visits_per_week_standard,
-                                gettext=translator(settings.locale))
-    render_pack(context, folder / "summary-pack.pdf", user_templates)
-    result.documents.append(folder / "summary-pack.pdf")
-    timings["pack"] = time.perf_counter() - clock
+                                     gettext=gettext)
+    roots = template_roots(user_templates)
+    teams = teams_with_a_manager(validated.frames["roster"])
+    meta = {"generated_at": generated_at, "provisional": bool(validated.rejected_rows),
+            "rejected_rows": validated.rejected_rows}
+    timings["contexts"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    result.documents += render_certificates(figures.certificates, folder, period + 1, settings, user_templates)
-    timings["certificates"] = time.perf_counter() - clock
+    with worker_pool(2 + len(teams)) as pool:
+        futures = [pool.submit(render_pdf, pack_html(context, user_templates), folder / "summary-pack.pdf",
+                               roots, roots[-1])]
+        if not figures.certificates.empty:
+            futures.append(pool.submit(render_pdf, certificates_html(figures.certificates, period + 1, settings,
+                                                                     user_templates),
+                                       folder / "certificates.pdf", roots, roots[-1]))
+        for team in teams:
+            futures.append(pool.submit(render_team_pack, frames_of_team(validated.frames, team), team, period,
+                                       settings, figures.reps[RANKS], figures.teams[RANKS],
+                                       validated.reconciliation, meta, folder / "teams" / team_file_name(team),
+                                       user_templates))
+        for future in futures:
+            future.result()
+    result.documents.append(folder / "summary-pack.pdf")
+    result.documents += [folder / "teams" / team_file_name(team) for team in teams]
+    if not figures.certificates.empty:
+        result.documents += split_certificates(figures.certificates, folder, settings)
+    timings["documents"] = time.perf_counter() - clock
+    log.info("documents: the pack, %d team packs, %d certificates", len(teams), len(figures.certificates))
 
     clock = time.perf_counter()
     write_workbook(folder / "kpis.xlsx", figures, validated.reconciliation)
@@ -158,6 +182,36 @@ def _month_end(validated: Validated, outputs: Path, period: pd.Period, settings:
     log.info("done in %.1f s: %s", timings["total"],
              ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in timings.items() if stage != "total"))
     return result
+
+
+def team_file_name(team: str) -> str:
+    """``teams/<team>.pdf``, safe on any file system (the team name is data)."""
+    safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", team).strip(" .") or "team"
+    return f"{safe}.pdf"
+
+
+RANKS = ["rank_revenue", "rank_attainment"]
+
+
+def teams_with_a_manager(roster: pd.DataFrame) -> list[str]:
+    """Teams led by an active manager: each gets ``teams/<team>.pdf``."""
+    return sorted(set(roster.loc[(roster["role"] == "manager") & roster["active"], "team"].dropna()))
+
+
+def render_team_pack(team_frames: dict[str, pd.DataFrame], team: str, period: pd.Period, settings: Settings,
+                     rep_ranks: pd.DataFrame, team_ranks: pd.DataFrame, reconciliation: dict, meta: dict,
+                     target: Path, user_templates: Path | None) -> Path:
+    """One team's pack from that team's rows only (runs in a worker process)."""
+    figures = compute_team(team_frames, period, settings, rep_ranks, team_ranks)
+    gettext = translator(settings.locale)
+    context = pack_context(figures, reconciliation, locale=settings.locale, company_name=settings.company.name,
+                           generated_at=meta["generated_at"], version=__version__, provisional=meta["provisional"],
+                           rejected_rows=meta["rejected_rows"], gettext=gettext, scope=team)
+    context.field_work = field_pages(figures, locale=settings.locale,
+                                     standard=settings.visits.visits_per_week_standard, gettext=gettext)
+    roots = template_roots(user_templates)
+    render_pdf(pack_html(context, user_templates), target, roots, roots[-1])
+    return target
 
 
 def write_manifest(result: RunResult, settings: Settings, config_path: Path | None, lenient: bool,

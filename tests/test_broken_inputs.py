@@ -281,19 +281,13 @@ FILE_CASES = [
     pytest.param(_sales_line_with_extra_fields, ["sales.csv", "line 6"], id="csv-line-with-extra-fields"),
     pytest.param(_sales_parquet_damaged, ["sales.parquet", "Parquet"], id="parquet-damaged"),
     pytest.param(_mapped_to_unknown_column, ["sales.csv", "amout", "amount"], id="config-maps-unknown-column"),
-    pytest.param(_budget_duplicate_header, ["budget.xlsx", "任务额"], id="xlsx-duplicate-header",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "BUG: a header repeated in an XLSX (two '任务额' columns) -> exit 1 'Internal error: "
-                     "AttributeError: 'DataFrame' object has no attribute 'dtype''; expected exit 2 naming "
-                     "budget.xlsx and the repeated column (or the second copy ignored as an extra column)"))),
+    pytest.param(_budget_duplicate_header, ["budget.xlsx", "任务额"], id="xlsx-duplicate-header"),
     pytest.param(_surveys_trailing_comma_on_first_data_line, ["surveys.csv", "line 2"],
-                 id="csv-extra-field-on-first-record", marks=pytest.mark.xfail(strict=True, reason=SHIFT_BUG)),
+                 id="csv-extra-field-on-first-record"),
     pytest.param(_sales_header_one_name_short, ["sales.csv", "line 2"],
-                 id="csv-header-one-name-short", marks=pytest.mark.xfail(strict=True, reason=SHIFT_BUG)),
-    pytest.param(_customers_bom_with_a_gbk_row, ["customers.csv"], id="csv-bom-with-a-gbk-row",
-                 marks=pytest.mark.xfail(strict=True, reason=BOM_BUG)),
-    pytest.param(_customers_utf16_cut_short, ["customers.csv"], id="csv-utf16-cut-short",
-                 marks=pytest.mark.xfail(strict=True, reason=BOM_BUG)),
+                 id="csv-header-one-name-short"),
+    pytest.param(_customers_bom_with_a_gbk_row, ["customers.csv"], id="csv-bom-with-a-gbk-row"),
+    pytest.param(_customers_utf16_cut_short, ["customers.csv"], id="csv-utf16-cut-short"),
 ]
 
 
@@ -305,10 +299,6 @@ def test_a_broken_file_stops_the_run_with_one_clear_message(sample_copy, tmp_pat
     assert_stopped_cleanly(result, outputs, *expected)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a CSV that cannot be opened (PermissionError, e.g. locked while open in Excel on Windows) -> "
-    "exit 1 'Internal error: PermissionError ...'; expected exit 2 naming sales.csv and saying to close "
-    "the file or fix its permissions"))
 def test_a_csv_that_cannot_be_opened_is_a_user_error(sample_copy, tmp_path):
     real = pathlib.Path.read_bytes
 
@@ -344,11 +334,7 @@ CONFIG_CASES = [
     pytest.param("company: [unclosed\n  name: : x\n", ["not valid YAML"], id="invalid-yaml"),
     pytest.param("inputs: {datasets: {salse: {sheet: 明细}}}\n", ["inputs.datasets", "salse"],
                  id="unknown-dataset-name"),
-    pytest.param("- locale: en\n- timezone: UTC\n", ["mapping"], id="top-level-list",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "BUG: a config whose top level is a YAML list -> 'the top level must be a mapping of "
-                     "keys.' with no instruction (errors.py: every message ends with what to do); expected a "
-                     "hint such as 'Write it as key: value lines; see config/salespack.yaml'"))),
+    pytest.param("- locale: en\n- timezone: UTC\n", ["mapping"], id="top-level-list"),
 ]
 
 
@@ -366,9 +352,6 @@ def test_a_config_file_that_does_not_exist(sample_copy, tmp_path):
     assert_stopped_cleanly(result, outputs, "nowhere.yaml", "not found", "--config")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: --config naming a folder -> exit 1 'Internal error: IsADirectoryError'; expected exit 2 "
-    "'<folder>: is a folder, not a config file. Check the path given to --config.'"))
 def test_a_config_path_that_is_a_folder(sample_copy, tmp_path):
     outputs = tmp_path / "out"
     folder = tmp_path / "config-folder"

@@ -141,3 +141,29 @@ def test_filled_certificate_prints_the_pledge_from_its_row(sample_run):
     text = pdf_text(sample_run / "certificates" / "E005-2026-11-individual.pdf").replace(" ", "")
     assert f"{(pledge / 10000).quantize(Decimal('0.01')):,}" in text
     assert f"{forfeit.quantize(Decimal('0.01')):,}" in text
+
+
+def test_each_team_pack_names_only_its_own_people(sample_run):
+    people = roster_people()
+    teams = sorted({p["团队"] for p in people if p["岗位"] == "经理"})
+    assert sorted(p.stem for p in (sample_run / "teams").glob("*.pdf")) == teams
+    for team in teams:
+        text = pdf_text(sample_run / "teams" / f"{team}.pdf")
+        assert team in text
+        for person in people:
+            if person["团队"] == team and person["岗位"] == "代表" and person["在职"] == "是":
+                assert person["姓名"] in text, (team, person["姓名"])
+            if person["团队"] and person["团队"] != team:
+                assert person["姓名"] not in text, (team, person["姓名"])
+        for other in teams:
+            if other != team:
+                assert other not in text, (team, other)
+
+
+def test_a_team_pack_shows_the_full_packs_figures_for_its_reps(sample_run):
+    reps = {r["rep_id"]: r for r in sheet_rows(sample_run / "kpis.xlsx", "reps")}
+    team_text = pdf_text(sample_run / "teams" / "华东销售部.pdf")
+    for rep in reps.values():
+        if rep["team"] == "华东销售部" and rep["rank_revenue"]:
+            wan = (Decimal(str(rep["revenue"])) / 10000).quantize(Decimal("0.01"))
+            assert f"{wan:,}" in team_text, rep["name"]

@@ -118,3 +118,15 @@ def next_month_targets(roster: pd.DataFrame, goals: dict[str, pd.DataFrame], com
     plan["level"] = plan["rep_id"].isna().map({True: "team", False: "rep"})
     return plan.sort_values(["team", "level", "rep_id"], ascending=[True, False, True], na_position="first") \
         .reset_index(drop=True)[["period", "team", "level", "rep_id", "name", "target"]]
+
+
+def compute_team(team_frames: dict[str, pd.DataFrame], period: pd.Period, settings: Settings,
+                 rep_ranks: pd.DataFrame, team_ranks: pd.DataFrame) -> MonthFigures:
+    """The month of one team from its own rows only (``organisation.frames_of_team``);
+    ranks stay company-wide (those of the full month), so every figure a team pack
+    shows equals the full pack's."""
+    figures = compute_month(team_frames, period, settings)
+    for column in ("rank_revenue", "rank_attainment"):
+        figures.reps[column] = rep_ranks[column].reindex(figures.reps.index).astype("Int64")
+        figures.teams[column] = team_ranks[column].reindex(figures.teams.index).astype("Int64")
+    return figures

@@ -14,6 +14,14 @@ def fold(header: str) -> str:
     return unicodedata.normalize("NFKC", str(header)).strip().casefold()
 
 
+def _repeat_of(header: str, matched: dict[str, str], wanted: dict[str, str]) -> str | None:
+    """A repeated header comes back suffixed (``任务额.1``): the column it repeats, if any."""
+    base, dot, number = str(header).rpartition(".")
+    if dot and number.isdigit() and base in matched:
+        return wanted.get(fold(base))
+    return None
+
+
 def match_columns(headers: list[str], dataset: Dataset, mapped: dict[str, str],
                   file: str) -> tuple[dict[str, str], list[str]]:
     """Return ``{header in file: canonical}`` and the extra headers to ignore.
@@ -32,8 +40,12 @@ def match_columns(headers: list[str], dataset: Dataset, mapped: dict[str, str],
     matched: dict[str, str] = {}
     extra: list[str] = []
     for header in headers:
-        canonical = wanted.get(fold(header))
-        if canonical is None or canonical in matched.values():
+        canonical = wanted.get(fold(header)) or _repeat_of(header, matched, wanted)
+        if canonical in matched.values():
+            first = next(h for h, c in matched.items() if c == canonical)
+            raise InputError(f"columns '{first}' and '{header}' both hold {canonical}.", file=file,
+                             column=canonical, hint="Keep one of them, or rename the other.")
+        if canonical is None:
             extra.append(header)
         else:
             matched[header] = canonical

@@ -7,8 +7,10 @@ and are dropped (their numbers are kept, so later rows still point right).
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -47,10 +49,15 @@ def decode(data: bytes, name: str, forced: str | None = None) -> tuple[str, str]
         except (LookupError, UnicodeDecodeError) as error:
             raise InputError(f"cannot be read as {forced} ({error.__class__.__name__}).", file=name,
                              hint="Fix the encoding in config (inputs.encoding) or save the file as UTF-8.") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+    marked = {b"\xef\xbb\xbf": "utf-8-sig", b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16"}
+    for mark, encoding in marked.items():
+        if data.startswith(mark):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as error:
+                raise InputError(f"starts with a {encoding} byte-order mark but byte {error.start} is not {encoding} "
+                                 "(rows pasted in from a file in another encoding?).", file=name,
+                                 hint="Save the whole file again in one encoding (UTF-8 or GBK).") from None
     if b"\x00" in data[:8192]:
         raise InputError("is a binary file, not a CSV export.", file=name,
                          hint="Export the data as CSV or XLSX and try again.")
@@ -84,13 +91,38 @@ def _numbered(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
     return frame.loc[~blank].reset_index(drop=True)
 
 
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot be opened ({error.__class__.__name__}).", file=path.name,
+                         hint="Check that it is not open in Excel and that you may read it.") from None
+
+
+def _longer_than_header(text: str) -> int | None:
+    """The record number (header = 1) of the first record with more fields than the header."""
+    records = csv.reader(io.StringIO(text))
+    width = len(next(records, []))
+    for number, record in enumerate(records, start=2):
+        if len(record) > width:
+            return number
+    return None
+
+
 def load_csv(path: Path, forced_encoding: str | None) -> tuple[pd.DataFrame, str]:
-    text, encoding = decode(path.read_bytes(), path.name, forced_encoding)
+    text, encoding = decode(read_bytes(path), path.name, forced_encoding)
     if not text.strip():
         raise InputError("is empty.", file=path.name, hint="Export the data again; the file has no header row.")
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=pd.StringDtype("pyarrow"), keep_default_na=False,
-                            skip_blank_lines=False, on_bad_lines="error", engine="c")
+        with warnings.catch_warnings():
+            # A record longer than the header must not shift its values into other columns.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), dtype=pd.StringDtype("pyarrow"), keep_default_na=False,
+                                skip_blank_lines=False, on_bad_lines="error", engine="c", index_col=False)
+    except pd.errors.ParserWarning:
+        line = _longer_than_header(text)
+        raise InputError(f"line {line} has more fields than the header.", file=path.name,
+                         hint="Remove the extra separator (often a trailing comma) or add the missing header.") from None
     except (pd.errors.ParserError, ValueError) as error:
         detail = str(error).strip().splitlines()[-1]
         raise InputError(f"is not a well-formed CSV ({detail}).", file=path.name,
@@ -118,9 +150,22 @@ def load_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
         raise InputError("is empty or its first row holds no headers.", file=path.name,
                          hint="Put the column headers in row 1 of the first sheet.")
     width = len(rows[0])
-    header = ["" if v is None else str(v) for v in rows[0]]
+    header = _unique_headers(["" if v is None else str(v) for v in rows[0]])
     body = [tuple(r[:width]) + (None,) * (width - len(r)) for r in rows[1:]]
     return _numbered(pd.DataFrame(body, columns=header, dtype=object), 2)
+
+
+def _unique_headers(headers: list[str]) -> list[str]:
+    """A sheet may repeat a header or leave one blank: later copies get a suffix (as CSV
+    reading does), so each column stays one column and the first copy is the one used."""
+    seen: dict[str, int] = {}
+    unique = []
+    for index, header in enumerate(headers, start=1):
+        header = header.strip() or f"(column {index})"
+        count = seen.get(header, 0)
+        seen[header] = count + 1
+        unique.append(header if count == 0 else f"{header}.{count}")
+    return unique
 
 
 def load_parquet(path: Path) -> pd.DataFrame:

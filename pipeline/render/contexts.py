@@ -66,6 +66,7 @@ class PackContext:
 
     locale: str
     company_name: str
+    scope: str | None  # None: the whole company; a team name: that team's pack
     period: str
     period_label: str
     next_period_label: str
@@ -105,7 +106,7 @@ def _dataset_rows(reconciliation: dict[str, Reconciliation]) -> list[DatasetRow]
 
 def pack_context(figures: MonthFigures, reconciliation: dict[str, Reconciliation], *, locale: str,
                  company_name: str, generated_at: str, version: str, provisional: bool,
-                 rejected_rows: int, gettext) -> PackContext:
+                 rejected_rows: int, gettext, scope: str | None = None) -> PackContext:
     reps, teams = figures.reps, figures.teams
     no_target = reps[reps["active"] & (reps["role"] == "rep") & reps["target"].isna()]["name"].tolist()
     by_variance_team = teams[teams["variance"].notna()].sort_values("variance", ascending=False)
@@ -119,7 +120,7 @@ def pack_context(figures: MonthFigures, reconciliation: dict[str, Reconciliation
                            "reps": records(group[group["level"] == "rep"])})
     ranked = reps[reps["rank_revenue"].notna()]
     context = PackContext(
-        locale=locale, company_name=company_name, period=str(figures.period),
+        locale=locale, company_name=company_name, scope=scope, period=str(figures.period),
         period_label=period_label(figures.period, locale),
         next_period_label=period_label(figures.period + 1, locale),
         generated_at=generated_at, version=version, provisional=provisional, rejected_rows=rejected_rows,

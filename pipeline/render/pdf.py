@@ -12,6 +12,9 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -123,3 +126,29 @@ def split_pages(source: Path, targets: list[tuple[Path, str]]) -> None:
         buffer = io.BytesIO()
         writer.write(buffer)
         write_bytes(target, buffer.getvalue())
+
+
+def worker_pool(jobs: int) -> contextlib.AbstractContextManager:
+    """Processes to lay documents out in, one per core: WeasyPrint is CPU-bound and holds
+    the GIL. Spawned, not forked: the parent has threads (Arrow's) that a fork would copy
+    mid-flight. With one job or one core, everything runs here."""
+    workers = min(os.cpu_count() or 1, jobs)
+    if workers <= 1:
+        return _InProcess()
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+class _InProcess(contextlib.AbstractContextManager):
+    """The executor interface, run in this process (no pool to start for one job)."""
+
+    def submit(self, function, *args, **kwargs):
+        from concurrent.futures import Future
+        future: Future = Future()
+        try:
+            future.set_result(function(*args, **kwargs))
+        except BaseException as error:  # handed back through result(), like a pool's
+            future.set_exception(error)
+        return future
+
+    def __exit__(self, *exc):
+        return None
