@@ -31,7 +31,7 @@ import time
 
 PROJECT = pathlib.Path(__file__).resolve().parents[1]
 PERIOD, COMING = "2026-10", "2026-11"
-STAGES = ("read_validate", "compute", "pack", "certificates", "workbook")
+
 
 
 # ---------------------------------------------------------------- inputs
@@ -52,22 +52,42 @@ def inputs_for(out: pathlib.Path, scale: float, seed: int, fmt: str, regenerate:
 
 # ---------------------------------------------------------------- the child run
 class RssSampler(threading.Thread):
-    """VmRSS of a process every ``every`` seconds, as (wall time, MB)."""
+    """Every ``every`` seconds, the summed RSS (MB) of a process and all its descendants
+    (the run lays documents out in worker processes), as (wall time, MB)."""
+
+    PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
 
     def __init__(self, pid: int, every: float = 0.2):
         super().__init__(daemon=True)
-        self.pid, self.every, self.samples = pid, every, []
+        self.pid, self.every, self.samples, self.most_processes = pid, every, [], 1
         self.done = threading.Event()
 
+    def tree(self) -> list[int]:
+        parent = {}
+        for entry in pathlib.Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                    parent[int(entry.name)] = int(stat[stat.rindex(")") + 2:].split()[1])
+                except (OSError, ValueError):
+                    continue
+        members, frontier = [self.pid], [self.pid]
+        while frontier:
+            frontier = [pid for pid, ppid in parent.items() if ppid in frontier]
+            members += frontier
+        return members
+
     def run(self):
-        status = pathlib.Path(f"/proc/{self.pid}/status")
         while not self.done.is_set():
-            try:
-                for line in status.read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        self.samples.append((time.time(), int(line.split()[1]) / 1024))
-            except (OSError, ValueError):
-                pass
+            total, members = 0.0, self.tree()
+            for pid in members:
+                try:
+                    total += int(pathlib.Path(f"/proc/{pid}/statm").read_text().split()[1]) * self.PAGE_MB
+                except (OSError, ValueError, IndexError):
+                    pass
+            if total:
+                self.samples.append((time.time(), total))
+                self.most_processes = max(self.most_processes, len(members))
             self.done.wait(self.every)
 
 
@@ -89,9 +109,13 @@ def run_child(command: list[str], log_dir: pathlib.Path, timeout: float) -> dict
         child.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - started
     sampler.join()
+    tree_peak = max((mb for _t, mb in sampler.samples), default=0.0)
+    single = usage.ru_maxrss / 1024  # KB on Linux: the largest single process (child or a waited descendant)
     return {"command": command, "exit_code": child.returncode, "wall_s": round(wall, 3), "started_at": wall_start,
-            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "timed_out": wall >= timeout,
-            "user_s": round(usage.ru_utime, 2), "sys_s": round(usage.ru_stime, 2), "samples": sampler.samples}
+            "peak_rss_mb": round(max(tree_peak, single), 1), "peak_rss_single_process_mb": round(single, 1),
+            "peak_rss_tree_sampled_mb": round(tree_peak, 1), "processes_max": sampler.most_processes,
+            "timed_out": wall >= timeout, "cpu_user_s": round(usage.ru_utime, 2),
+            "cpu_sys_s": round(usage.ru_stime, 2), "samples": sampler.samples}
 
 
 def log_times(run_log: pathlib.Path) -> list[float]:
@@ -113,31 +137,46 @@ def rss_by_stage(samples: list, started_at: float, first_log: float | None, timi
     if not samples or first_log is None:
         return {}
     edges, clock = {"startup+read_validate": (started_at, first_log)}, first_log
-    for stage in STAGES[1:]:
-        if stage in timings:
-            edges[stage] = (clock, clock + timings[stage])
-            clock += timings[stage]
+    for stage, seconds in timings.items():
+        if stage not in ("read_validate", "total"):
+            edges[stage] = (clock, clock + seconds)
+            clock += seconds
     edges["manifest+exit"] = (clock, math.inf)
     return {stage: round(max((mb for t, mb in samples if lo <= t < hi), default=0.0), 1)
             for stage, (lo, hi) in edges.items()}
 
 
-def failed_stage(folder: pathlib.Path, stderr: str) -> str:
-    """Where a run stopped, from what it left behind."""
+def failed_stage(folder: pathlib.Path, stderr: str, timed_out: bool) -> str:
+    """Where a run stopped, from what it left behind (the run writes rejects.csv after
+    read+validate, then the documents, then manifest.json last)."""
+    if timed_out:
+        done = [p.name for p in (folder.glob("*.pdf") if folder.exists() else [])]
+        return f"timeout (documents already written: {', '.join(done) or 'none'})"
     if not (folder / "rejects.csv").exists():
         return "read_validate"
     if "rejected" in stderr:
-        return "read_validate (strict: rows rejected)"
-    for stage, marker in (("pack", "summary-pack.pdf"), ("certificates", "certificates.pdf"),
-                          ("workbook", "kpis.xlsx")):
-        if not (folder / marker).exists():
-            return f"compute or {stage}" if stage == "pack" else stage
-    return "manifest"
+        return "read_validate (strict mode: rows rejected)"
+    done = [p.name for p in folder.iterdir() if p.suffix in (".pdf", ".xlsx")]
+    return f"after read_validate (documents written: {', '.join(sorted(done)) or 'none'})"
 
 
-def pdf_pages(path: pathlib.Path) -> int | None:
+def pdf_pages(path: pathlib.Path) -> int:
     from pypdf import PdfReader
-    return len(PdfReader(path).pages) if path.exists() else None
+    return len(PdfReader(path).pages)
+
+
+def documents(folder: pathlib.Path) -> dict:
+    """Pages and sizes of the PDFs a run laid out (the split certificates excluded)."""
+    pack = folder / "summary-pack.pdf"
+    teams = sorted((folder / "teams").glob("*.pdf"))
+    combined = folder / "certificates.pdf"
+    laid_out = [p for p in (pack, combined, *teams) if p.exists()]
+    pages = {p: pdf_pages(p) for p in laid_out}
+    return {"pack_pages": pages.get(pack), "pack_mb": round(pack.stat().st_size / 2**20, 2) if pack.exists() else None,
+            "team_packs": len(teams), "team_pack_pages": sum(pages[p] for p in teams),
+            "certificate_pages": pages.get(combined),
+            "combined_certificates_mb": round(combined.stat().st_size / 2**20, 2) if combined.exists() else None,
+            "pages_total": sum(pages.values()), "mb_total": round(sum(p.stat().st_size for p in laid_out) / 2**20, 2)}
 
 
 def measure(inputs: dict, out: pathlib.Path, args) -> dict:
@@ -154,59 +193,64 @@ def measure(inputs: dict, out: pathlib.Path, args) -> dict:
     child = run_child(command, outputs, args.timeout)
     samples = child.pop("samples")
     stderr = (outputs / "stderr.txt").read_text(encoding="utf-8", errors="replace")
-    rows_in = sum(d["rows"] for d in inputs["datasets"].values())
     entry = {"scale": scale, "inputs": inputs["folder"], "outputs": str(folder), "format": inputs["format"],
-             "rows": {name: d["rows"] for name, d in inputs["datasets"].items()}, "rows_total": rows_in,
+             "rows": {name: d["rows"] for name, d in inputs["datasets"].items()},
+             "rows_total": sum(d["rows"] for d in inputs["datasets"].values()),
              "reps": inputs["reps"], "teams": inputs["teams"], "generate_s": inputs["generate_s"],
              "inputs_reused": inputs["reused"], **child, "ok": child["exit_code"] == 0}
     entry["total_s"] = entry["wall_s"]
     manifest_path = folder / "manifest.json"
     times = log_times(folder / "run.log")
+    first_log = times[0] if times else None
     if not entry["ok"] or not manifest_path.exists():
         entry["ok"] = False
-        entry["failed_stage"] = "timeout" if child["timed_out"] else failed_stage(folder, stderr)
+        entry["failed_stage"] = failed_stage(folder, stderr, child["timed_out"])
         entry["error"] = stderr.strip()[-2000:]
         log = folder / "run.log"
         entry["run_log_tail"] = log.read_text(encoding="utf-8", errors="replace")[-1500:] if log.exists() else ""
-        entry["rss_mb_by_stage"] = rss_by_stage(samples, child["started_at"], times[0] if times else None, {})
+        entry["rss_mb_by_stage"] = rss_by_stage(samples, child["started_at"], first_log, {})
         return entry
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     timings = manifest["timings_s"]
-    stages = {stage: timings[stage] for stage in STAGES if stage in timings}
-    entry["stages"] = stages
-    entry["stages"]["startup_and_other"] = round(entry["wall_s"] - sum(stages.values()), 3)
-    entry["manifest_total_s"] = timings.get("total")  # note: the manifest's total excludes read_validate
+    stages = {stage: seconds for stage, seconds in timings.items() if stage != "total"}
+    entry["stages"] = {**stages, "startup_and_other": round(entry["wall_s"] - sum(stages.values()), 3)}
+    entry["manifest_total_s"] = timings.get("total")  # the run's own total starts after read+validate
     entry["rows_total"] = sum(i["rows_read"] for i in manifest["inputs"].values())
-    entry["rss_mb_by_stage"] = rss_by_stage(samples, child["started_at"], times[0] if times else None, timings)
+    entry["rss_mb_by_stage"] = rss_by_stage(samples, child["started_at"], first_log, timings)
 
-    certificates = sorted((folder / "certificates").glob("*.pdf"))
-    count = len(certificates)
-    sizes = [p.stat().st_size for p in certificates]
-    combined = folder / "certificates.pdf"
+    docs = documents(folder)
+    entry["documents"] = docs
+    files = sorted((folder / "certificates").glob("*.pdf"))
+    sizes = [p.stat().st_size for p in files]
+    count = len(files)
+    stage_s = stages.get("certificates")
     entry["certificates"] = {
-        "count": count, "seconds": stages.get("certificates"),
-        "ms_each": round(stages["certificates"] * 1000 / count, 2) if count else None,
+        "count": count, "stage_s": stage_s,
+        "ms_each": round(stage_s * 1000 / count, 2) if stage_s and count else None,
+        "ms_each_source": "run stage 'certificates'" if stage_s and count else None,
         "kb_each": round(sum(sizes) / count / 1024, 1) if count else None,
         "kb_max": round(max(sizes) / 1024, 1) if count else None,
-        "combined_mb": round(combined.stat().st_size / 2**20, 2) if combined.exists() else None}
-    pages = pdf_pages(folder / "summary-pack.pdf")
-    entry["pack"] = {"pages": pages, "mb": round((folder / "summary-pack.pdf").stat().st_size / 2**20, 2),
-                     "pages_per_s": round(pages / stages["pack"], 2) if pages and stages.get("pack") else None}
+        "mb_all_files": round(sum(sizes) / 2**20, 1), "combined_mb": docs["combined_certificates_mb"]}
+    pack_s = stages.get("pack")
+    entry["pack"] = {"pages": docs["pack_pages"], "mb": docs["pack_mb"],
+                     "pages_per_s": round(docs["pack_pages"] / pack_s, 2) if pack_s and docs["pack_pages"] else None}
+    rendering = stages.get("documents") or sum(stages.get(s, 0) for s in ("pack", "certificates"))
     entry["throughput"] = {
         "read_validate_rows_per_s": round(entry["rows_total"] / stages["read_validate"]),
         "compute_rows_per_s": round(entry["rows_total"] / stages["compute"]) if stages.get("compute") else None,
         "pack_pages_per_s": entry["pack"]["pages_per_s"],
-        "certificates_per_s": round(count / stages["certificates"], 2) if count and stages.get("certificates") else None}
+        "laid_out_pages_per_s": round(docs["pages_total"] / rendering, 2) if rendering else None}
     if args.profile:
         entry["profile"] = str(outputs / "profile.pstats")
     return entry
 
 
-# ---------------------------------------------------------------- naive certificates
-def naive_child(inputs: pathlib.Path, dest: pathlib.Path, count: int) -> dict:
-    """In this (fresh) process: the certificates of COMING from roster, budget and pledges,
-    then ``count`` of them, evenly spread, rendered one WeasyPrint call each; and the same
-    ``count`` rendered the pipeline's way (one document, split) for a like-for-like ratio."""
+# ---------------------------------------------------------------- certificates, fast and naive
+def certificates_child(inputs: pathlib.Path, dest: pathlib.Path, count: int) -> dict:
+    """In this fresh process: the certificate sheet of COMING from roster, budget and
+    pledges (as ``salespack certificates`` builds it); all of them rendered the pipeline's
+    way (one document, then split), timed on their own; then ``count`` of them, evenly
+    spread, one WeasyPrint call each (naive), and the same ``count`` batched."""
     import numpy as np
     import pandas as pd
 
@@ -215,12 +259,12 @@ def naive_child(inputs: pathlib.Path, dest: pathlib.Path, count: int) -> dict:
     from pipeline.config import load_settings
     from pipeline.read import read_table
     from pipeline.read.files import locate
+    from pipeline.render import documents as docs
     from pipeline.render.contexts import certificates_context
-    from pipeline.render.documents import certificate_file_name, render_certificates
     from pipeline.render.pdf import environment, render_pdf, template_roots
     from pipeline.validate import validate
 
-    started = time.perf_counter()
+    clock = time.perf_counter()
     settings = load_settings(PROJECT / "config" / "salespack.yaml")
     tables = {name: read_table(locate(inputs, name), name, settings) for name in ("roster", "budget", "pledges")}
     frames = validate(tables, settings.timezone).frames
@@ -229,166 +273,228 @@ def naive_child(inputs: pathlib.Path, dest: pathlib.Path, count: int) -> dict:
     goals = targets.budget_by_grain(budget, frames["roster"], "target")
     sheet = pledge_figures.certificates(frames["pledges"], frames["roster"], goals["rep_id"], goals["team"],
                                         coming, pledge_figures.certificate_periods(coming))
-    picked = np.unique(np.linspace(0, len(sheet) - 1, min(count, len(sheet))).round().astype(int))
-    prepare_s = time.perf_counter() - started
-
-    env = environment(settings.locale)
+    result = {"sheet_rows": len(sheet), "prepare_s": round(time.perf_counter() - clock, 3)}
     roots = template_roots(None)
-    template = env.get_template("certificate/template.html")
-    naive_dir = dest / "naive"
+
+    def kb_each(folder: pathlib.Path) -> float:
+        sizes = [p.stat().st_size for p in folder.glob("*.pdf")]
+        return round(sum(sizes) / max(len(sizes), 1) / 1024, 1)
+
+    fast_dir = dest / "isolated-certificates"
+    shutil.rmtree(fast_dir, ignore_errors=True)
+    fast_dir.mkdir(parents=True)
+    clock = time.perf_counter()
+    if hasattr(docs, "certificates_html") and hasattr(docs, "split_certificates"):
+        html = docs.certificates_html(sheet, coming, settings)
+        html_s = time.perf_counter() - clock
+        render_pdf(html, fast_dir / "certificates.pdf", roots, roots[-1])
+        layout_s = time.perf_counter() - clock - html_s
+        docs.split_certificates(sheet, fast_dir, settings)
+        split_s = time.perf_counter() - clock - html_s - layout_s
+        phases = {"html_s": round(html_s, 3), "layout_s": round(layout_s, 3), "split_s": round(split_s, 3)}
+    else:
+        docs.render_certificates(sheet, fast_dir, coming, settings)
+        phases = {}
+    seconds = time.perf_counter() - clock
+    result["fast"] = {"count": len(sheet), "seconds": round(seconds, 3), **phases,
+                      "ms_each": round(seconds / max(len(sheet), 1) * 1000, 2),
+                      "kb_each": kb_each(fast_dir / "certificates")}
+    if count <= 0 or sheet.empty:
+        return result
+
+    picked = np.unique(np.linspace(0, len(sheet) - 1, min(count, len(sheet))).round().astype(int))
+    template = environment(settings.locale).get_template("certificate/template.html")
+    naive_dir = dest / "naive-certificates"
     shutil.rmtree(naive_dir, ignore_errors=True)
-    each, sizes = [], []
+    each = []
     for i in picked:
         clock = time.perf_counter()
         one = sheet.iloc[[i]]
         context = certificates_context(one, locale=settings.locale, company_name=settings.company.name,
                                        period=coming, reward_tiers=settings.pledges.reward_tiers)
-        target = naive_dir / certificate_file_name(one.iloc[0])
-        render_pdf(template.render(c=context), target, roots, roots[-1])
+        render_pdf(template.render(c=context), naive_dir / docs.certificate_file_name(one.iloc[0]), roots, roots[-1])
         each.append(time.perf_counter() - clock)
-        sizes.append(target.stat().st_size)
-
     batch_dir = dest / "batched-sample"
     shutil.rmtree(batch_dir, ignore_errors=True)
     batch_dir.mkdir(parents=True)
     clock = time.perf_counter()
-    render_certificates(sheet.iloc[picked].reset_index(drop=True), batch_dir, coming, settings)
+    docs.render_certificates(sheet.iloc[picked].reset_index(drop=True), batch_dir, coming, settings)
     batched = time.perf_counter() - clock
-    batch_sizes = [p.stat().st_size for p in (batch_dir / "certificates").glob("*.pdf")]
     n = len(picked)
-    return {"count": n, "sheet_rows": len(sheet), "prepare_s": round(prepare_s, 3),
-            "ms_each": round(sum(each) / n * 1000, 2), "first_ms": round(each[0] * 1000, 1),
-            "ms_each_after_first": round(sum(each[1:]) / max(n - 1, 1) * 1000, 2),
-            "kb_each": round(sum(sizes) / n / 1024, 1),
-            "batched_same_sample_ms_each": round(batched / n * 1000, 2),
-            "batched_same_sample_kb_each": round(sum(batch_sizes) / max(len(batch_sizes), 1) / 1024, 1)}
+    result["naive"] = {"count": n, "ms_each": round(sum(each) / n * 1000, 2), "first_ms": round(each[0] * 1000, 1),
+                       "ms_each_after_first": round(sum(each[1:]) / max(n - 1, 1) * 1000, 2),
+                       "kb_each": kb_each(naive_dir)}
+    result["batched_sample"] = {"count": n, "ms_each": round(batched / n * 1000, 2),
+                                "kb_each": kb_each(batch_dir / "certificates")}
+    return result
 
 
-def measure_naive(inputs: dict, out: pathlib.Path, args) -> dict:
+def measure_certificates(inputs: dict, out: pathlib.Path, args) -> dict:
     dest = out / f"run-{inputs['scale']:g}"
-    command = [args.python, "-m", "bench.run", "--naive-child", inputs["folder"], str(dest), str(args.naive_sample)]
-    print(f"rendering {args.naive_sample} certificates the naive way (scale {inputs['scale']:g}) ...", flush=True)
-    child = run_child(command, dest / "naive-logs", args.timeout)
+    command = [args.python, "-m", "bench.run", "--certificates-child", inputs["folder"], str(dest),
+               str(args.naive_sample)]
+    print(f"certificates on their own: all the fast way, {args.naive_sample} the naive way"
+          f" (scale {inputs['scale']:g}) ...", flush=True)
+    child = run_child(command, dest / "certificates-logs", args.timeout)
     child.pop("samples")
+    summary = {"wall_s": child["wall_s"], "peak_rss_mb": child["peak_rss_mb"]}
     if child["exit_code"] != 0:
-        error = (dest / "naive-logs" / "stderr.txt").read_text(encoding="utf-8", errors="replace")[-2000:]
-        return {"ok": False, "error": error, **child}
-    result = json.loads((dest / "naive-logs" / "stdout.txt").read_text(encoding="utf-8").strip().splitlines()[-1])
-    return {"ok": True, **result, "wall_s": child["wall_s"], "peak_rss_mb": child["peak_rss_mb"]}
+        error = (dest / "certificates-logs" / "stderr.txt").read_text(encoding="utf-8", errors="replace")
+        return {"ok": False, "error": error.strip()[-2000:], **summary}
+    stdout = (dest / "certificates-logs" / "stdout.txt").read_text(encoding="utf-8").strip().splitlines()
+    return {"ok": True, **json.loads(stdout[-1]), **summary}
+
+
+def merge_certificates(entry: dict, measured: dict) -> None:
+    """The certificate figures of bench.json: the run's stage when it times certificates
+    alone, else the isolated render; naive and the ratio against it."""
+    certs = entry.setdefault("certificates", {})
+    certs["isolated"] = measured
+    if not measured.get("ok"):
+        return
+    fast = measured["fast"]
+    if not certs.get("ms_each"):
+        certs["ms_each"] = fast["ms_each"]
+        certs["ms_each_source"] = "isolated render of all certificates (the run times them with other documents)"
+    if "naive" in measured:
+        certs["naive_ms_each"] = measured["naive"]["ms_each"]
+        certs["naive_kb_each"] = measured["naive"]["kb_each"]
+        certs["naive_over_fast"] = round(measured["naive"]["ms_each"] / certs["ms_each"], 2)
+        certs["naive_over_isolated_fast"] = round(measured["naive"]["ms_each"] / fast["ms_each"], 2)
+        certs["naive_over_batched_same_sample"] = round(measured["naive"]["ms_each"]
+                                                        / measured["batched_sample"]["ms_each"], 2)
 
 
 # ---------------------------------------------------------------- report
+def stage_names(runs: list[dict]) -> list[str]:
+    names: list[str] = []
+    for r in runs:
+        names += [s for s in r.get("stages", {}) if s not in names]
+    return names
+
+
 def growth(small: dict, big: dict) -> dict:
     data = big["rows_total"] / small["rows_total"]
     time_ratio = big["total_s"] / small["total_s"]
     result = {"scales": [small["scale"], big["scale"]], "data_ratio": round(data, 3),
               "time_ratio": round(time_ratio, 3),
               "exponent": round(math.log(time_ratio) / math.log(data), 2) if data > 1 and time_ratio > 0 else None,
-              "rss_ratio": round(big["peak_rss_mb"] / small["peak_rss_mb"], 3)}
+              "rss_ratio": round(big["peak_rss_mb"] / small["peak_rss_mb"], 3),
+              "both_ok": bool(small["ok"] and big["ok"])}
     if small.get("stages") and big.get("stages"):
         result["stage_ratios"] = {s: round(big["stages"][s] / small["stages"][s], 2)
-                                  for s in STAGES if small["stages"].get(s) and s in big["stages"]}
-    if small.get("certificates") and big.get("certificates"):
-        result["certificate_count_ratio"] = round(big["certificates"]["count"] / small["certificates"]["count"], 3)
+                                  for s in stage_names([small]) if small["stages"].get(s, 0) > 0 and s in big["stages"]}
+    counts = [r.get("certificates", {}).get("count") for r in (small, big)]
+    if all(counts):
+        result["certificate_count_ratio"] = round(counts[1] / counts[0], 3)
     return result
 
 
 def print_report(runs: list[dict], grew: dict | None) -> None:
-    print()
-    head = f"{'scale':>6} {'rows in':>10} {'wall s':>8} {'peak MB':>8} " + " ".join(f"{s[:12]:>12}" for s in STAGES)
-    print(head)
-    print("-" * len(head))
+    names = stage_names(runs)
+    head = f"{'scale':>6} {'rows in':>10} {'wall s':>8} {'peak MB':>8} " + " ".join(f"{s[:13]:>13}" for s in names)
+    print("\n" + head + "\n" + "-" * len(head))
     for r in runs:
         stages = r.get("stages", {})
-        cells = " ".join(f"{stages[s]:>12.2f}" if s in stages else f"{'-':>12}" for s in STAGES)
+        cells = " ".join(f"{stages[s]:>13.2f}" if s in stages else f"{'-':>13}" for s in names)
         print(f"{r['scale']:>6g} {r['rows_total']:>10,} {r['total_s']:>8.1f} {r['peak_rss_mb']:>8.0f} {cells}")
     for r in runs:
         made = "reused" if r["inputs_reused"] else f"generated in {r['generate_s']:.1f} s"
-        print(f"\nscale {r['scale']:g}: {r['reps']:,} reps, {r['teams']} teams, inputs {r['format']} ({made})")
+        print(f"\nscale {r['scale']:g}: {r['reps']:,} reps, {r['teams']} teams, "
+              f"{r['rows']['sales']:,} order lines, {r['rows']['visits']:,} visits; inputs {r['format']} ({made})")
         if not r["ok"]:
-            print(f"  FAILED in {r['failed_stage']} after {r['wall_s']:.1f} s (exit {r['exit_code']}):")
-            print("  " + (r.get("error") or "").strip().splitlines()[-1][:300] if r.get("error") else "  (no stderr)")
+            last = (r.get("error") or "(no stderr)").strip().splitlines()[-1:]
+            print(f"  FAILED: {r['failed_stage']} after {r['wall_s']:.1f} s (exit {r['exit_code']}): {last}")
         else:
-            t, c, p = r["throughput"], r["certificates"], r["pack"]
-            print(f"  read+validate {t['read_validate_rows_per_s']:,} rows/s; compute {t['compute_rows_per_s']:,} rows/s;"
-                  f" pack {p['pages']} pages, {p['pages_per_s']} pages/s ({p['mb']} MB)")
-            print(f"  certificates {c['count']:,}: {c['ms_each']} ms each, {c['kb_each']} kB each"
-                  f" (combined {c['combined_mb']} MB)")
-        print(f"  peak RSS {r['peak_rss_mb']:.0f} MB; by stage (sampled): "
+            t, d = r["throughput"], r["documents"]
+            print(f"  read+validate {t['read_validate_rows_per_s']:,} rows/s; compute {t['compute_rows_per_s']:,} rows/s")
+            print(f"  pack {d['pack_pages']} pages ({d['pack_mb']} MB)"
+                  + (f", {t['pack_pages_per_s']} pages/s" if t["pack_pages_per_s"] else "")
+                  + f"; {d['team_packs']} team packs, {d['team_pack_pages']} pages; all laid-out PDFs"
+                  f" {d['pages_total']} pages, {t['laid_out_pages_per_s']} pages/s, {d['mb_total']} MB")
+        print(f"  peak RSS {r['peak_rss_mb']:.0f} MB (largest single process {r['peak_rss_single_process_mb']:.0f} MB,"
+              f" up to {r['processes_max']} processes); by stage (sampled, MB): "
               + ", ".join(f"{k} {v:.0f}" for k, v in r.get("rss_mb_by_stage", {}).items()))
-        naive = r.get("naive")
-        if naive and naive.get("ok"):
-            fast = r.get("certificates", {}).get("ms_each")
-            print(f"  naive: {naive['count']} certificates one WeasyPrint call each: {naive['ms_each']} ms each"
-                  f" (first {naive['first_ms']} ms), {naive['kb_each']} kB each;"
-                  f" the same {naive['count']} batched: {naive['batched_same_sample_ms_each']} ms each")
-            if fast:
-                print(f"  ratio naive/fast: {naive['ms_each'] / fast:.1f}x (against the full run's {fast} ms each)")
-        elif naive:
-            print(f"  naive render FAILED: {(naive.get('error') or '').strip().splitlines()[-1:]}")
+        c = r.get("certificates", {})
+        if c.get("count"):
+            print(f"  certificates {c['count']:,}: {c['ms_each']} ms each [{c['ms_each_source']}],"
+                  f" {c['kb_each']} kB each (max {c['kb_max']}, {c['mb_all_files']} MB in all; combined {c['combined_mb']} MB)")
+        iso = c.get("isolated") or {}
+        if iso.get("ok"):
+            f = iso["fast"]
+            print(f"  isolated fast render of all {f['count']:,}: {f['seconds']} s = {f['ms_each']} ms each"
+                  + (f" (html {f['html_s']} s, layout {f['layout_s']} s, split {f['split_s']} s)" if "layout_s" in f else "")
+                  + f", {f['kb_each']} kB each")
+            if "naive" in iso:
+                n, b = iso["naive"], iso["batched_sample"]
+                print(f"  naive, one WeasyPrint call each: {n['ms_each']} ms each over {n['count']} (first {n['first_ms']} ms),"
+                      f" {n['kb_each']} kB each; the same {b['count']} batched: {b['ms_each']} ms each")
+                print(f"  ratio naive/fast: {c['naive_over_fast']}x (vs the same sample batched:"
+                      f" {c['naive_over_batched_same_sample']}x)")
+        elif iso:
+            print(f"  certificate measurement FAILED: {(iso.get('error') or '').strip().splitlines()[-1:]}")
     if grew:
         print(f"\ngrowth {grew['scales'][0]:g} -> {grew['scales'][1]:g}: data x{grew['data_ratio']},"
-              f" time x{grew['time_ratio']} (exponent {grew['exponent']}), peak RSS x{grew['rss_ratio']}")
+              f" time x{grew['time_ratio']} (exponent {grew['exponent']}), peak RSS x{grew['rss_ratio']}"
+              + ("" if grew["both_ok"] else " [a run failed: times are to the failure]"))
         if grew.get("stage_ratios"):
             print("  by stage: " + ", ".join(f"{k} x{v}" for k, v in grew["stage_ratios"].items()))
 
 
+def report(args, sizes: list[float], runs: list[dict], grew: dict | None = None) -> dict:
+    base = runs[0]
+    top = {key: base.get(key) for key in ("ok", "total_s", "peak_rss_mb", "stages", "certificates", "pack",
+                                         "documents", "throughput", "rows_total", "failed_stage")}
+    return {"scale": args.scale, "sizes": sizes, "period": PERIOD, "format": args.format, "seed": args.seed,
+            **top, "runs": runs, "growth": grew,
+            "host": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+            "created_at": dt.datetime.now().isoformat(timespec="seconds")}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--naive-child"]:
-        print(json.dumps(naive_child(pathlib.Path(argv[1]), pathlib.Path(argv[2]), int(argv[3]))))
+    if argv[:1] == ["--certificates-child"]:
+        print(json.dumps(certificates_child(pathlib.Path(argv[1]), pathlib.Path(argv[2]), int(argv[3]))))
         return 0
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.25, help="base scale; 1.0 = 2,000 reps, 1M lines (default 0.25)")
     parser.add_argument("--sizes", default="1,4", help="multiples of --scale to run, e.g. 1,4 (default)")
-    parser.add_argument("--naive-sample", type=int, default=50, help="certificates rendered one call each (0: skip)")
+    parser.add_argument("--naive-sample", type=int, default=50, help="certificates rendered one call each (0: none)")
     parser.add_argument("--out", type=pathlib.Path, default=PROJECT / "outputs" / "bench")
     parser.add_argument("--seed", type=int, default=20261031)
     parser.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="sales and visits files")
-    parser.add_argument("--timeout", type=float, default=7200, help="seconds allowed per child run")
+    parser.add_argument("--timeout", type=float, default=7200, help="seconds allowed per child process")
     parser.add_argument("--regenerate", action="store_true", help="write the inputs again even if present")
+    parser.add_argument("--no-certificates", action="store_true", help="skip the isolated and naive certificates")
     parser.add_argument("--profile", action="store_true", help="run the month end under cProfile; print the top")
-    parser.add_argument("--python", default=sys.executable, help="interpreter for the child runs")
+    parser.add_argument("--python", default=sys.executable, help="interpreter for the child processes")
     args = parser.parse_args(argv)
     sizes = [float(s) for s in args.sizes.split(",") if s.strip()]
+    if args.scale <= 0 or not sizes or min(sizes) <= 0:
+        parser.error("--scale and --sizes must be > 0")
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
 
-    runs = []
+    runs: list[dict] = []
     for size in sizes:
         scale = round(args.scale * size, 6)
         inputs = inputs_for(out, scale, args.seed, args.format, args.regenerate)
         entry = measure(inputs, out, args)
-        if args.naive_sample > 0:
-            entry["naive"] = measure_naive(inputs, out, args)
-            fast = (entry.get("certificates") or {}).get("ms_each")
-            if entry["naive"].get("ok"):
-                entry.setdefault("certificates", {})["naive_ms_each"] = entry["naive"]["ms_each"]
-                entry["certificates"]["naive_kb_each"] = entry["naive"]["kb_each"]
-                entry["certificates"]["naive_over_fast"] = round(entry["naive"]["ms_each"] / fast, 2) if fast else None
+        if not args.no_certificates:
+            merge_certificates(entry, measure_certificates(inputs, out, args))
         if args.profile and entry.get("profile"):
             import pstats
-            print(f"\nprofile of scale {scale:g} (top 30 by cumulative time):")
+            print(f"\nprofile of scale {scale:g} (top 30 by cumulative time; main process only):")
             pstats.Stats(entry["profile"]).sort_stats("cumulative").print_stats(30)
         runs.append(entry)
         (out / "bench.json").write_text(json.dumps(report(args, sizes, runs), ensure_ascii=False, indent=2),
-                                        encoding="utf-8")  # written after every size: a long run leaves a trace
-    grew = growth(runs[0], runs[-1]) if len(runs) > 1 and runs[0]["total_s"] > 0 else None
+                                        encoding="utf-8")  # after every size: a long run leaves a trace
+    grew = growth(runs[0], runs[-1]) if len(runs) > 1 else None
     (out / "bench.json").write_text(json.dumps(report(args, sizes, runs, grew), ensure_ascii=False, indent=2),
                                     encoding="utf-8")
     print_report(runs, grew)
     print(f"\nwritten: {out / 'bench.json'}")
     return 0 if all(r["ok"] for r in runs) else 1
-
-
-def report(args, sizes: list[float], runs: list[dict], grew: dict | None = None) -> dict:
-    base = runs[0]
-    top = {key: base.get(key) for key in ("total_s", "wall_s", "peak_rss_mb", "stages", "certificates", "pack",
-                                         "throughput", "rows_total", "ok")}
-    return {"scale": args.scale, "sizes": sizes, "period": PERIOD, "format": args.format, "seed": args.seed,
-            **top, "runs": runs, "growth": grew,
-            "host": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-            "created_at": dt.datetime.now().isoformat(timespec="seconds")}
 
 
 if __name__ == "__main__":

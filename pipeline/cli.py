@@ -16,7 +16,8 @@ import click
 
 from . import __version__
 from .config import load_settings
-from .errors import SalespackError
+from .errors import DeliveryError, SalespackError
+from .lock import outputs_lock
 from .periods import last_complete_month, parse_month
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -80,15 +81,47 @@ def main():
       salespack run --period 2026-10
       salespack validate --inputs exports/
       salespack certificates --period 2026-11
+      salespack send --period 2026-10 --live
       salespack init my-org
     """
+
+
+def mail_options(command):
+    command = click.option("--resend-changed", is_flag=True,
+                           help="Send again a letter already sent whose documents have changed since.")(command)
+    command = click.option("--live", is_flag=True,
+                           help="Really send. Without it: a dry run that writes .eml files to outbox/.")(command)
+    return command
+
+
+def _send(folder: Path, inputs: Path, settings, live: bool, resend_changed: bool) -> None:
+    from .deliver import deliver
+    from .month_end import load_roster
+    report = deliver(folder, load_roster(inputs, settings), settings, live=live, resend_changed=resend_changed)
+    if report.skipped:
+        click.echo("Not mailed: " + "; ".join(f"{s.name} ({s.rep_id}, {s.reason})" for s in report.skipped))
+    if not live:
+        click.echo(f"DRY RUN: {len(report.written)} messages written to {folder / 'outbox'}/; nothing was sent. "
+                   "Pass --live to send.")
+        return
+    click.echo(f"Sent {len(report.sent)}; already sent before {len(report.already_sent)}.")
+    if report.changed_not_resent:
+        click.echo(f"{len(report.changed_not_resent)} letters were sent before and their documents have changed; "
+                   "not sent again (pass --resend-changed to send them): "
+                   + ", ".join(letter.to for letter in report.changed_not_resent))
+    if report.unsent:
+        lines = [f"  {letter.name} <{letter.to}>: {reason}" for letter, reason in report.unsent]
+        raise DeliveryError(f"{len(report.unsent)} letters are unsent:\n" + "\n".join(lines),
+                            "Fix the cause and run `salespack send --live` again: only these will be sent.")
 
 
 @main.command()
 @click.option("--period", help="Report month YYYY-MM (default: the last complete month in the configured zone).")
 @click.option("--lenient", is_flag=True, help="Render even when rows were rejected; the pack is marked provisional.")
+@click.option("--send", "send_after", is_flag=True, help="Mail the documents after the run (dry run unless --live).")
+@mail_options
 @common
-def run(config, inputs, outputs, period, lenient):
+def run(config, inputs, outputs, period, lenient, send_after, live, resend_changed):
     """The whole month-end job for one month: validate the exports, compute the
     figures, render the pack, the certificates of next month and the workbook.
 
@@ -101,14 +134,40 @@ def run(config, inputs, outputs, period, lenient):
     from .month_end import run_month_end
     settings, config = _settings(config)
     month = _period(period, settings.timezone)
-    result = run_month_end(inputs, outputs, month, settings, lenient=lenient, config_path=config,
-                           user_templates=_user_templates())
+    with outputs_lock(outputs):
+        result = run_month_end(inputs, outputs, month, settings, lenient=lenient, config_path=config,
+                               user_templates=_user_templates())
     validated = result.validated
     if validated.rejected_rows:
         click.echo(f"PROVISIONAL: {validated.rejected_rows} rows rejected, listed in {result.folder / 'rejects.csv'}")
     certificates = [p for p in result.documents if p.parent.name == "certificates"]
     click.echo(f"Period {month}: documents in {result.folder}/")
-    click.echo(f"  summary-pack.pdf, kpis.xlsx, certificates.pdf ({len(certificates)} certificates), manifest.json")
+    click.echo(f"  summary-pack.pdf, teams/ ({len(result.team_packs)} team packs), kpis.xlsx, "
+               f"certificates.pdf ({len(certificates)} certificates), manifest.json")
+    if send_after:
+        with outputs_lock(outputs):
+            _send(result.folder, inputs, settings, live, resend_changed)
+
+
+@main.command()
+@click.option("--period", help="The month whose documents to mail, YYYY-MM (default: the last complete month).")
+@mail_options
+@common
+def send(config, inputs, outputs, period, live, resend_changed):
+    """Mail what `run` produced: the full pack to leadership, each manager their team's
+    pack, each active rep and manager their pledge certificate. A dry run unless --live.
+
+    \b
+    Examples:
+      salespack send --period 2026-10                 # dry run: .eml files in outputs/2026-10/outbox/
+      salespack send --period 2026-10 --live          # send; a rerun sends only what is left
+    SMTP settings come from config (delivery:) and SALESPACK_SMTP_* variables; the
+    password only from SALESPACK_SMTP_PASSWORD. Exit 1 when any letter is left unsent.
+    """
+    settings, _config = _settings(config)
+    month = _period(period, settings.timezone)
+    with outputs_lock(outputs):
+        _send(Path(outputs) / str(month), inputs, settings, live, resend_changed)
 
 
 @main.command(name="validate")
@@ -151,7 +210,8 @@ def certificates(config, inputs, outputs, period):
     from .month_end import render_certificates_only
     settings, _config = _settings(config)
     month = parse_month(period)
-    written = render_certificates_only(inputs, outputs, month, settings, _user_templates())
+    with outputs_lock(outputs):
+        written = render_certificates_only(inputs, outputs, month, settings, _user_templates())
     if not written:
         click.echo(f"No active reps or managers and no pledges for {month}: no certificates.")
         return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -90,6 +91,32 @@ class Plan(_Strict):
     extra_workdays: list[dt.date] = Field(default_factory=list)
 
 
+class Delivery(_Strict):
+    """Mail settings. Each can be overridden by the environment (SALESPACK_SMTP_HOST,
+    _PORT, _SECURITY, _USER, SALESPACK_MAIL_FROM); the password comes only from
+    SALESPACK_SMTP_PASSWORD, never from a file."""
+
+    smtp_host: str = "localhost"
+    smtp_port: int | None = Field(None, ge=1, le=65535, description="default: 587 starttls, 465 ssl, 25 none")
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    user: str | None = None
+    mail_from: str | None = None
+    ca_file: str | None = Field(None, description="CA bundle for a relay with a private certificate")
+    leadership: list[str] = Field(default_factory=list, description="addresses that get the full pack too")
+    retries: int = Field(3, ge=0, le=10, description="tries after a temporary failure")
+    backoff_s: float = Field(2.0, ge=0, description="wait before the first retry; doubles each time")
+    timeout_s: float = Field(30.0, gt=0)
+
+    @property
+    def port(self) -> int:
+        return self.smtp_port or {"starttls": 587, "ssl": 465, "none": 25}[self.security]
+
+
+ENVIRONMENT = {"SALESPACK_SMTP_HOST": "smtp_host", "SALESPACK_SMTP_PORT": "smtp_port",
+               "SALESPACK_SMTP_SECURITY": "security", "SALESPACK_SMTP_USER": "user",
+               "SALESPACK_MAIL_FROM": "mail_from", "SALESPACK_SMTP_CA_FILE": "ca_file"}
+
+
 class Settings(_Strict):
     company: Company = Field(default_factory=Company)
     locale: Literal["zh_CN", "en"] = "zh_CN"
@@ -98,6 +125,7 @@ class Settings(_Strict):
     pledges: Pledges = Field(default_factory=Pledges)
     visits: Visits = Field(default_factory=Visits)
     plan: Plan = Field(default_factory=Plan)
+    delivery: Delivery = Field(default_factory=Delivery)
 
     @field_validator("timezone")
     @classmethod
@@ -123,10 +151,27 @@ def _near_miss(model: type[BaseModel], loc: tuple) -> str:
     return f" Did you mean '{close[0]}'?" if close else ""
 
 
-def load_settings(path: Path | None) -> Settings:
-    """Read and validate ``path`` (YAML); built-in defaults when ``path`` is None."""
+def _with_environment(raw: dict, environ) -> dict:
+    """The SALESPACK_* variables override the delivery keys of the file."""
+    overrides = {key: environ[name] for name, key in ENVIRONMENT.items() if environ.get(name)}
+    if not overrides:
+        return raw
+    delivery = dict(raw.get("delivery") or {})
+    delivery.update(overrides)
+    return {**raw, "delivery": delivery}
+
+
+def load_settings(path: Path | None, environ=None) -> Settings:
+    """Read and validate ``path`` (YAML); built-in defaults when ``path`` is None.
+    SALESPACK_* environment variables override the delivery settings."""
+    environ = os.environ if environ is None else environ
     if path is None:
-        return Settings()
+        try:
+            return Settings.model_validate(_with_environment({}, environ))
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise ConfigError(f"{first['msg']}.", file="environment", key=".".join(map(str, first["loc"])),
+                              hint="Fix the SALESPACK_* variable.") from None
     name = str(path)
     if Path(path).is_dir():
         raise ConfigError("is a folder, not a config file.", file=name,
@@ -146,7 +191,7 @@ def load_settings(path: Path | None) -> Settings:
         raise ConfigError("the top level must be a mapping of keys.", file=name,
                           hint="Write it as 'key: value' lines; see config/salespack.yaml for an example.")
     try:
-        return Settings.model_validate(raw)
+        return Settings.model_validate(_with_environment(raw, environ))
     except ValidationError as error:
         first = error.errors()[0]
         key = ".".join(str(p) for p in first["loc"])

@@ -63,3 +63,15 @@ class RenderError(SalespackError):
     """A document could not be laid out or written."""
 
     exit_code = 1
+
+
+class DeliveryError(SalespackError):
+    """Mail could not be sent to everyone; the ledger knows who is left."""
+
+    exit_code = 1
+
+
+class LockError(SalespackError):
+    """Another run holds the outputs folder."""
+
+    exit_code = 1

@@ -24,11 +24,13 @@ from .compute import MonthFigures, compute_month, compute_team
 from .compute import pledges as pledge_figures
 from .config import Settings
 from .errors import InputError
-from .read import read_inputs
+from .read import read_inputs, read_table
+from .read.files import locate
 from .render.contexts import pack_context
 from .render.field_context import field_pages
 from .compute.organisation import frames_of_team
-from .render.documents import certificates_html, pack_html, render_certificates, split_certificates
+from .render.documents import (certificate_file_name, certificates_html, pack_html, render_certificates,
+                               split_certificates)
 from .render.pdf import render_pdf, template_roots, worker_pool
 from .render.i18n import translator
 from .render.output import atomic_target, checksum, write_bytes
@@ -45,6 +47,7 @@ class RunResult:
     validated: Validated
     figures: MonthFigures | None = None
     documents: list[Path] = field(default_factory=list)
+    team_packs: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -55,6 +58,22 @@ class RejectedRows(InputError):
 def load_inputs(inputs: Path, settings: Settings) -> Validated:
     """read + validate: the trusted data of a folder of exports."""
     return validate(read_inputs(inputs, settings), settings.timezone)
+
+
+def load_roster(inputs: Path, settings: Settings) -> pd.DataFrame:
+    """The roster alone (who gets mail), checked like every run checks it."""
+    path = locate(Path(inputs), "roster") if Path(inputs).is_dir() else None
+    if path is None:
+        raise InputError("the roster is missing.", file=str(inputs),
+                         hint="Add roster.csv, roster.xlsx or roster.parquet to the inputs folder.")
+    return validate({"roster": read_table(path, "roster", settings)}, settings.timezone).frames["roster"]
+
+
+def clear_unfinished(folder: Path) -> None:
+    """A run killed mid-write leaves ``.<name>.part`` files, never a half file under a
+    real name; the next run removes them."""
+    for leftover in folder.rglob(".*.part"):
+        leftover.unlink(missing_ok=True)
 
 
 def rejects_summary(validated: Validated, rejects_path: Path, shown: int = 5) -> str:
@@ -108,6 +127,7 @@ def run_month_end(inputs: Path, outputs: Path, period: pd.Period, settings: Sett
     validated = load_inputs(inputs, settings)  # unusable input stops the run before anything is written
     timings = {"read_validate": time.perf_counter() - clock}
     with run_log(Path(outputs) / str(period)):
+        clear_unfinished(Path(outputs) / str(period))
         log.info("salespack %s: period %s, inputs %s, mode %s", __version__, period, Path(inputs).resolve(),
                  "lenient" if lenient else "strict")
         return _month_end(validated, outputs, period, settings, lenient, config_path, user_templates, timings)
@@ -166,7 +186,8 @@ def _month_end(validated: Validated, outputs: Path, period: pd.Period, settings:
         for future in futures:
             future.result()
     result.documents.append(folder / "summary-pack.pdf")
-    result.documents += [folder / "teams" / team_file_name(team) for team in teams]
+    result.team_packs = {team: folder / "teams" / team_file_name(team) for team in teams}
+    result.documents += list(result.team_packs.values())
     if not figures.certificates.empty:
         result.documents += split_certificates(figures.certificates, folder, settings)
     timings["documents"] = time.perf_counter() - clock
@@ -214,6 +235,34 @@ def render_team_pack(team_frames: dict[str, pd.DataFrame], team: str, period: pd
     return target
 
 
+def _headline(frame: pd.DataFrame) -> dict:
+    """Revenue, target, attainment per key: the figures a mail's text quotes."""
+    def plain(value):
+        return None if pd.isna(value) else (float(value) if isinstance(value, float) else int(value))
+    return {str(key): {"revenue": plain(row["revenue"]), "target": plain(row["target"]),
+                       "attainment": plain(row["attainment"])} for key, row in frame.iterrows()}
+
+
+def deliverables(result: RunResult) -> dict:
+    """Who gets what, as files of this folder: read by ``salespack send``."""
+    figures, folder = result.figures, result.folder
+    documents = {p.relative_to(folder).as_posix() for p in result.documents}
+    certificates: dict[str, list[dict]] = {}
+    for _i, row in figures.certificates.iterrows():
+        name = f"certificates/{certificate_file_name(row)}"
+        if name in documents:
+            certificates.setdefault(row["pledger_id"], []).append(
+                {"file": name, "scope": row["scope"], "period": row["period"], "blank": bool(row["blank"])})
+    return {
+        "pack": "summary-pack.pdf",
+        "teams": {team: path.relative_to(folder).as_posix() for team, path in result.team_packs.items()},
+        "certificates": certificates,
+        "coming_period": str(result.period + 1),
+        "headline": {"company": _headline(figures.company)["company"], "teams": _headline(figures.teams),
+                     "reps": _headline(figures.reps)},
+    }
+
+
 def write_manifest(result: RunResult, settings: Settings, config_path: Path | None, lenient: bool,
                    generated_at: str) -> None:
     folder = result.folder
@@ -231,7 +280,9 @@ def write_manifest(result: RunResult, settings: Settings, config_path: Path | No
         },
         "outputs": {str(p.relative_to(folder)): checksum(p) for p in
                     [*result.documents, folder / "rejects.csv"]},
-        "config": {"file": str(config_path) if config_path else None, **settings.model_dump(mode="json")},
+        "deliverables": deliverables(result),
+        "config": {"file": str(config_path) if config_path else None,
+                   **settings.model_dump(mode="json", exclude={"delivery": {"user"}})},
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
     }
     with atomic_target(folder / "manifest.json") as temporary:

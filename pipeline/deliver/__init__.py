@@ -1,0 +1,104 @@
+"""Stage 5, deliver: mail each reader exactly their documents, exactly once.
+
+Dry run by default: the messages are written as ``.eml`` files to
+``outputs/P/outbox/`` and nothing is sent. ``live=True`` sends over SMTP and
+records every letter in the ledger, so a rerun sends only what is not recorded
+as sent, and a letter whose documents changed is sent again only when asked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import Settings
+from ..errors import ConfigError, InputError
+from ..render.output import write_bytes
+from .ledger import Ledger
+from .letters import Letter, Skipped, plan_letters
+from .smtp import AuthenticationRefused, Mailer, PermanentFailure
+
+
+@dataclass
+class DeliveryReport:
+    live: bool
+    letters: list[Letter]
+    skipped: list[Skipped]
+    written: list[Path] = field(default_factory=list)
+    sent: list[Letter] = field(default_factory=list)
+    already_sent: list[Letter] = field(default_factory=list)
+    changed_not_resent: list[Letter] = field(default_factory=list)
+    unsent: list[tuple[Letter, str]] = field(default_factory=list)
+
+
+def read_manifest(folder: Path) -> dict:
+    path = folder / "manifest.json"
+    if not path.exists():
+        raise InputError(f"there is no finished run for {folder.name} (no manifest.json).", file=str(folder),
+                         hint=f"Run `salespack run --period {folder.name}` first.")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _eml_name(index: int, letter: Letter) -> str:
+    return f"{index:04d}-{letter.role}-{re.sub(r'[^A-Za-z0-9@._-]', '_', letter.to)}.eml"
+
+
+def deliver(folder: Path, roster: pd.DataFrame, settings: Settings, *, live: bool = False,
+            resend_changed: bool = False, environ=None, sleep=None) -> DeliveryReport:
+    environ = os.environ if environ is None else environ
+    manifest = read_manifest(folder)
+    letters, skipped = plan_letters(folder, manifest, roster, company=settings.company.name, locale=settings.locale,
+                                    leadership=settings.delivery.leadership)
+    report = DeliveryReport(live, letters, skipped)
+    sender = settings.delivery.mail_from or "salespack@localhost"
+    if not live:
+        for index, letter in enumerate(letters, start=1):
+            target = folder / "outbox" / _eml_name(index, letter)
+            write_bytes(target, letter.message(sender).as_bytes())
+            report.written.append(target)
+        return report
+    if not settings.delivery.mail_from:
+        raise ConfigError("no sender address for live mail.", key="delivery.mail_from",
+                          hint="Set delivery.mail_from in config or SALESPACK_MAIL_FROM.")
+    mailer = Mailer(settings.delivery, environ.get("SALESPACK_SMTP_PASSWORD"),
+                    **({"sleep": sleep} if sleep else {}))
+    with Ledger(folder / "ledger.sqlite") as ledger:
+        try:
+            for position, letter in enumerate(letters):
+                checksum = letter.checksum()
+                entry = ledger.entry(letter.key)
+                if entry and entry.state == "sent":
+                    if entry.checksum == checksum:
+                        report.already_sent.append(letter)
+                        continue
+                    if not resend_changed:
+                        report.changed_not_resent.append(letter)
+                        continue
+                # A retry of the same letter keeps its Message-ID, so a copy that did arrive is recognisable.
+                reuse = entry.message_id if entry and entry.state != "sent" and entry.checksum == checksum else None
+                message = letter.message(sender, reuse)
+                try:
+                    attempts = mailer.send(message)
+                except AuthenticationRefused as error:
+                    report.unsent += [(rest, str(error)) for rest in letters[position:]]
+                    break
+                except (PermanentFailure, ConnectionError) as error:
+                    ledger.record(letter.key, letter.to, message["Message-ID"], checksum, "failed",
+                                  settings.delivery.retries + 1, str(error))
+                    report.unsent.append((letter, str(error)))
+                    if isinstance(error, ConnectionError):
+                        # The server is gone: trying the rest would only repeat the wait.
+                        report.unsent += [(rest, "not tried: the mail server was unavailable")
+                                          for rest in letters[position + 1:]]
+                        break
+                    continue
+                ledger.record(letter.key, letter.to, message["Message-ID"], checksum, "sent", attempts)
+                report.sent.append(letter)
+        finally:
+            mailer.close()
+    return report
