@@ -19,7 +19,7 @@ BLUE, GREY, RED, GREEN = "#2f5d8a", "#b8c4d0", "#c0392b", "#2e8b57"
 def _style():
     return matplotlib.rc_context({
         "font.family": "sans-serif", "font.sans-serif": FONTS, "font.size": 8,
-        "svg.fonttype": "path", "svg.hashsalt": "salespack", "axes.spines.top": False,
+        "svg.fonttype": "none", "svg.hashsalt": "salespack", "axes.spines.top": False,
         "axes.spines.right": False, "axes.unicode_minus": False,
     })
 
