@@ -27,73 +27,15 @@ import numpy as np
 import openpyxl
 from openpyxl.writer.excel import ExcelWriter
 
+from .sample_org import (  # the fixed facts of the org
+    MONTHS, BUDGET_MONTHS, FIXED_STAMP, EARTH_RADIUS_M, FAR_FUTURE, CITIES, TEAMS, STAFF, LEAVER, LEAVE_DAY,
+    SUCCESSOR, NEWCOMER, NO_EMAIL, BIG_OCTOBER, WEAK_OCTOBER, NEW_IN_OCTOBER, NO_PLEDGE, QUARTER_PLEDGER,
+    SEASON, HOLIDAYS, PRODUCTS, PRODUCT_SHARE, DISCOUNT_PCT, PURCHASE_WEIGHT, VISIT_WEIGHT, BRANDS, TRADES,
+    FIRST_NOTES, FOLLOW_NOTES, SALE_NOTES, RETURN_NOTES, SURVEY_COMMENTS,
+)
+
 COMPANY, EMAIL_DOMAIN = "江南精工仪器有限公司", "jnjg.example.cn"
 FIRST_DAY, LAST_DAY = dt.date(2025, 9, 1), dt.date(2026, 10, 31)
-MONTHS = [(2025, m) for m in range(9, 13)] + [(2026, m) for m in range(1, 11)]
-BUDGET_MONTHS = MONTHS + [(2026, 11)]
-FIXED_STAMP = dt.datetime(2026, 11, 1, 8, 0, 0)  # XLSX created/modified and zip entry times
-EARTH_RADIUS_M = 6371008.8
-FAR_FUTURE = dt.date(2099, 12, 31)
-
-CITIES = {"上海": (31.2304, 121.4737), "杭州": (30.2741, 120.1551), "苏州": (31.2989, 120.5853),
-          "广州": (23.1291, 113.2644), "深圳": (22.5431, 114.0579), "东莞": (23.0207, 113.7518),
-          "北京": (39.9042, 116.4074), "天津": (39.3434, 117.3616), "济南": (36.6512, 117.1201)}
-TEAMS = {"华东销售部": ("上海", "杭州", "苏州"), "华南销售部": ("广州", "深圳", "东莞"),
-         "华北销售部": ("北京", "天津", "济南")}
-STAFF = [  # id, name, email login, role, team, home city, hire date
-    ("E001", "陈国栋", "chenguodong", "总监", "", "上海", "2012-03-01"),
-    ("E002", "王建华", "wangjianhua", "经理", "华东销售部", "上海", "2015-07-01"),
-    ("E003", "林志强", "linzhiqiang", "经理", "华南销售部", "广州", "2016-04-18"),
-    ("E004", "赵立新", "zhaolixin", "经理", "华北销售部", "北京", "2017-02-20"),
-    ("E005", "张伟", "zhangwei", "代表", "华东销售部", "上海", "2018-05-14"),
-    ("E006", "李静", "lijing", "代表", "华东销售部", "上海", "2019-03-04"),
-    ("E007", "周晓燕", "zhouxiaoyan", "代表", "华东销售部", "杭州", "2020-07-13"),
-    ("E008", "吴俊杰", "wujunjie", "代表", "华东销售部", "杭州", "2021-02-22"),
-    ("E009", "徐海涛", "xuhaitao", "代表", "华东销售部", "苏州", "2022-09-05"),
-    ("E010", "黄丽娟", "huanglijuan", "代表", "华南销售部", "广州", "2017-11-06"),
-    ("E011", "梁嘉豪", "liangjiahao", "代表", "华南销售部", "广州", "2019-08-19"),
-    ("E012", "何文斌", "hewenbin", "代表", "华南销售部", "深圳", "2020-04-07"),
-    ("E013", "郑晓东", "zhengxiaodong", "代表", "华南销售部", "深圳", "2021-06-28"),
-    ("E014", "罗美玲", "luomeiling", "代表", "华南销售部", "东莞", "2023-03-13"),
-    ("E015", "刘洋", "liuyang", "代表", "华北销售部", "北京", "2018-10-08"),
-    ("E016", "孙振宇", "sunzhenyu", "代表", "华北销售部", "北京", "2019-12-02"),
-    ("E017", "马晓雪", "maxiaoxue", "代表", "华北销售部", "天津", "2021-04-12"),
-    ("E018", "高鹏", "gaopeng", "代表", "华北销售部", "天津", "2022-03-21"),
-    ("E019", "杨帆", "yangfan", "代表", "华北销售部", "济南", "2026-06-08"),
-]
-LEAVER, LEAVE_DAY, SUCCESSOR = "E013", dt.date(2026, 8, 14), "E014"  # 在职=否; customers go to E014
-NEWCOMER = "E019"  # hired 2026-06-08; takes six customers over from teammates on that day
-NO_EMAIL = "E017"
-BIG_OCTOBER = ("E007", "E016")  # each lands a large 三坐标测量机 deal in 2026-10
-WEAK_OCTOBER = {"E006": 0.45, "E012": 0.5, "E018": 0.5}  # share of their usual order count
-NEW_IN_OCTOBER = ("E005", "E010", "E015", "E019")  # each has a customer first buying in 2026-10
-NO_PLEDGE = {"2026-10": ("E009", "E019"), "2026-11": ("E006", "E018")}
-QUARTER_PLEDGER = "E004"  # team pledge for 2026-Q4
-SEASON = {1: 1.0, 2: 0.55, 3: 1.05, 4: 1.0, 5: 0.95, 6: 1.1, 7: 0.9, 8: 0.85,
-          9: 1.05, 10: 0.95, 11: 1.05, 12: 1.25}
-HOLIDAYS = [("2025-10-01", "2025-10-08"), ("2026-01-01", "2026-01-03"), ("2026-02-15", "2026-02-23"),
-            ("2026-04-04", "2026-04-06"), ("2026-05-01", "2026-05-05"), ("2026-06-19", "2026-06-21"),
-            ("2026-09-25", "2026-09-27"), ("2026-10-01", "2026-10-07")]
-PRODUCTS = [  # name, list price (yuan), mean extra units per line, share of lines
-    ("数字测温仪", 2380, 4.0, .24), ("手持式粗糙度仪", 6800, 1.5, .20), ("超声波测厚仪", 8600, 1.5, .20),
-    ("数显高度规", 12500, 1.0, .15), ("便携式硬度计", 15800, 0.8, .12), ("圆度仪", 36000, 0.2, .04),
-    ("影像测量仪", 46000, 0.2, .03), ("三坐标测量机", 78000, 0.0, .02)]
-PRODUCT_SHARE = np.array([p[3] for p in PRODUCTS]) / sum(p[3] for p in PRODUCTS)
-DISCOUNT_PCT = [100, 98, 95, 92, 90, 88, 85]
-PURCHASE_WEIGHT = {"A": 6.0, "B": 3.0, "C": 1.0, "": 1.5}
-VISIT_WEIGHT = {"A": 4.0, "B": 2.0, "C": 1.0, "": 1.5}
-BRANDS = ("恒力 华瑞 永信 金达 天成 博远 鑫泰 宏图 新锐 精诚 远航 兴业 海纳 瑞丰 德胜 顺达 联创 卓越 凯盛 科达 "
-          "明阳 华星 众合 泰和 立信 嘉禾 盛德 同创 银河 东升 万通 奥华 力拓 锦程 康宁 亚泰 中拓 汇能 振华 富源").split()
-TRADES = ("精密机械 汽车零部件 模具 电子科技 五金制品 精密铸造 轴承 液压机械 机电设备 新材料科技 检测技术 "
-          "光电科技 智能装备 钢结构工程 阀门 紧固件 压铸 动力机械").split()
-FIRST_NOTES = ["首次拜访，了解客户产线检测需求", "首次上门，介绍公司及主要产品", "初次接触质量部，留下产品资料"]
-FOLLOW_NOTES = ["演示{p}，客户比较满意", "洽谈{p}报价，约定下周回复", "回访{p}使用情况，反馈良好",
-                "协助客户完成{p}验收", "催收上月货款", "客户提出校准需求，已转售后", "了解明年设备采购计划",
-                "送样测试，等待客户结果", "陪同技术工程师培训操作人员", "洽谈年度框架协议"]
-SALE_NOTES = ["含税价", "加急发货", "年度框架协议", "客户自提", "分两批发货", "含一年校准服务"]
-RETURN_NOTES = ["退货：质量问题", "退货：型号错误", "退货：客户取消", ""]
-SURVEY_COMMENTS = ["产品精度稳定，希望价格再优惠一些", "销售响应及时", "售后上门速度有待提高", "希望提供更多培训",
-                   "校准周期太长", "整体满意", "说明书不够详细", "交货期偏长", "业务员专业，服务热情"]
 
 
 def _d(text: str) -> dt.date:
