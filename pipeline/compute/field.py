@@ -37,6 +37,7 @@ class FieldWork:
     stage_funnel: pd.DataFrame | None
     satisfaction: pd.DataFrame | None
     trips: pd.DataFrame | None
+    trips_by_rep: pd.DataFrame | None
 
 
 def grain_columns(frames: dict[str, pd.DataFrame], sales_rows: pd.DataFrame, period: pd.Period,
@@ -87,11 +88,12 @@ def field_work(frames: dict[str, pd.DataFrame], period: pd.Period, settings: Set
             satisfaction = customer_figures.satisfaction_table(rows, COMPANY)
     names = roster.set_index("rep_id")["name"]
     trips = trip_figures.trip_sheet(frames["trips"], visits, period, names) if "trips" in frames else None
+    by_rep = trip_figures.expense_by_rep(trips) if trips is not None else None
     if visits is None:
-        return FieldWork(None, None, None, None, cadence, None, funnel, satisfaction, trips)
+        return FieldWork(None, None, None, None, cadence, None, funnel, satisfaction, trips, by_rep)
     in_period = visits[visits["month"] == period]
     outside = in_period[in_period["geofence"] == visit_figures.OUTSIDE].sort_values("distance_m", ascending=False)
     short = in_period[in_period["duration_min"] < settings.visits.min_visit_minutes].sort_values("duration_min")
     by_class = visit_figures.compliance_by_class(cadence) if cadence is not None else None
     return FieldWork(in_period, outside, short, int(in_period["checkout_time"].isna().sum()),
-                     cadence, by_class, funnel, satisfaction, trips)
+                     cadence, by_class, funnel, satisfaction, trips, by_rep)

@@ -50,6 +50,15 @@ def trip_sheet(trips: pd.DataFrame, visits: pd.DataFrame | None, period: pd.Peri
     return rows.sort_values(["start_date", "trip_id"]).reset_index(drop=True)
 
 
-def rep_expense_variance(trip_sheet: pd.DataFrame) -> pd.Series:
-    """expense_variance per rep: over the trips that have an actual."""
-    return trip_sheet.groupby("rep_id")["expense_variance"].sum(min_count=1).astype("Int64")
+def expense_by_rep(trip_sheet: pd.DataFrame) -> pd.DataFrame:
+    """expense_variance per rep: over that rep's trips of P that have an actual."""
+    grouped = trip_sheet.groupby(["rep_id", "rep_name"], dropna=False)
+    table = pd.DataFrame({
+        "trips": grouped.size(),
+        "budget_amount": grouped["budget_amount"].sum(min_count=1),
+        "actual_amount": grouped["actual_amount"].sum(min_count=1),
+        "expense_variance": grouped["expense_variance"].sum(min_count=1),
+    }).reset_index()
+    for column in ("budget_amount", "actual_amount", "expense_variance"):
+        table[column] = table[column].astype("Int64")
+    return table.sort_values(["expense_variance", "rep_id"], ascending=[False, True], na_position="last")

@@ -50,6 +50,7 @@ class FieldPages:
     satisfaction: list[dict]
     trips: list[dict]
     trips_over_budget: list[dict]
+    trips_by_rep: list[dict]
     plan_weeks: list[dict]
     plan_rows: list[dict]
     plan_calendar_known: bool
@@ -109,6 +110,7 @@ def field_pages(figures: MonthFigures, *, locale: str, standard: float, gettext)
         compliance_by_class=[] if work.cadence_by_class is None else records(work.cadence_by_class),
         funnel=funnel, satisfaction=satisfaction, trips=trips,
         trips_over_budget=[t for t in trips if (t.get("expense_variance") or 0) > 0],
+        trips_by_rep=[] if work.trips_by_rep is None else records(work.trips_by_rep),
         plan_weeks=weeks, plan_rows=plan_rows, plan_calendar_known=figures.plan_calendar_known,
     )
     if pages.visits_available:

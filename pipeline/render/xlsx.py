@@ -111,6 +111,9 @@ def write_workbook(target: Path, figures: MonthFigures, reconciliation: dict[str
         _write_sheet(book, "trips", work.trips, ["trip_id", "rep_id", "budget_amount", "actual_amount",
                                                  "expense_variance", "planned_customers", "planned_visited",
                                                  "plan_completion"])
+    if work.trips_by_rep is not None:
+        _write_sheet(book, "trips_by_rep", work.trips_by_rep,
+                     ["rep_id", "rep_name", "trips", "budget_amount", "actual_amount", "expense_variance"])
     _write_sheet(book, "plan", figures.plan, ["period", "team", "rep_id", "week_start", "working_days", "target"])
     if work.stage_funnel is not None:
         _write_sheet(book, "stage_funnel", work.stage_funnel.reset_index(),
