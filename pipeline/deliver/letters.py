@@ -52,7 +52,7 @@ class Letter:
         message["To"] = formataddr((self.name, self.to))
         message["Subject"] = self.subject
         message["Message-ID"] = message_id or make_msgid(domain=sender.rpartition("@")[2] or None)
-        message.set_content(self.body)
+        message.set_content(self.body, cte="base64")  # 7-bit safe: no relay needs 8BITMIME for it
         for attachment in self.attachments:
             kind = mimetypes.guess_type(attachment.filename)[0] or "application/octet-stream"
             maintype, subtype = kind.split("/")

@@ -4,6 +4,7 @@ permanent one (5xx: bad address, login refused) is final for that letter."""
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import socket
 import ssl
@@ -51,7 +52,7 @@ class Mailer:
                 connection.starttls(context=self._context())
         if s.user:
             try:
-                connection.login(s.user, self.password or "")
+                _login(connection, s.user, self.password or "")
             except smtplib.SMTPAuthenticationError as error:
                 connection.close()
                 raise AuthenticationRefused(f"login as {s.user} refused ({error.smtp_code})") from None
@@ -85,6 +86,19 @@ class Mailer:
                 self.sleep(wait)
                 wait *= 2
         raise AssertionError("unreachable")
+
+
+def _login(connection: smtplib.SMTP, user: str, password: str) -> None:
+    """smtplib encodes credentials as ASCII; a password like "s3cret-密码" goes as UTF-8
+    AUTH PLAIN instead (RFC 4616)."""
+    if (user + password).isascii():
+        connection.login(user, password)
+        return
+    connection.ehlo_or_helo_if_needed()
+    token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode("ascii")
+    code, reply = connection.docmd("AUTH", f"PLAIN {token}")
+    if code not in (235, 503):
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _describe(error: Exception) -> str:

@@ -12,8 +12,11 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -135,7 +138,18 @@ def worker_pool(jobs: int) -> contextlib.AbstractContextManager:
     workers = min(os.cpu_count() or 1, jobs)
     if workers <= 1:
         return _InProcess()
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker must not outlive its run: when the parent is killed (cron timeout, OOM
+    killer, SIGKILL), the kernel kills the worker too, before it writes another file."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
 
 
 class _InProcess(contextlib.AbstractContextManager):
