@@ -6,7 +6,10 @@ BIN := $(VENV)/bin
 SAMPLE_PERIOD := 2026-10
 OUTPUTS := outputs
 
-.PHONY: setup system report test sample clean
+BENCH_SCALE ?= 0.05
+BENCH_SIZES ?= 1,4
+
+.PHONY: setup system report test bench sample clean
 
 setup: system $(VENV)/.installed
 
@@ -26,6 +29,11 @@ report: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The month end at two sizes; BENCH_SCALE=1 is the large case (2,000 reps, 1M order lines).
+bench: setup
+	$(BIN)/python -m bench.run --scale $(BENCH_SCALE) --sizes $(BENCH_SIZES)
+	@echo "Results: $(CURDIR)/$(OUTPUTS)/bench/bench.json"
 
 sample: setup
 	$(BIN)/python -m pipeline.sample inputs

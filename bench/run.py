@@ -2,15 +2,22 @@
 
 For each size (``--scale`` x each of ``--sizes``): generate the exports once into
 ``OUT/inputs-<scale>`` (reused while scale, seed, format and generator version match),
-run ``python -m pipeline run`` in a child process, and read the per-stage timings from the
-run's ``manifest.json``. The parent measures the child's wall time and peak RSS (its own
-``wait4`` rusage, plus a /proc sampler that attributes memory to stages), counts and sizes
-the certificates, counts the pack's pages, then renders ``--naive-sample`` of the same
-certificates the naive way (one WeasyPrint call each, in one more fresh process).
+run ``python -m pipeline run`` in a child process and read the per-stage timings from the
+run's ``manifest.json`` (whatever stages it reports). The parent measures the child's wall
+time and peak RSS (``wait4`` rusage for the largest single process, and a /proc sampler
+summing the whole process tree, since documents are laid out in worker processes; the
+samples are attributed to stages through run.log), counts and sizes the certificates and
+counts the pages laid out.
+
+Then, in one more fresh process, the certificates on their own: all of them rendered the
+pipeline's way (one WeasyPrint document, split with pypdf), timed alone, so a run that
+lays certificates out together with other documents still gets a ms-per-certificate; and
+``--naive-sample`` of the same certificates the naive way (one WeasyPrint call each), with
+the ratio naive/fast. ``--profile`` adds a cProfile of the whole run in one process.
 
 Writes ``OUT/bench.json``: the base size's figures at the top level (``total_s``,
 ``peak_rss_mb``, ``stages``, ``certificates.count/ms_each/kb_each/naive_ms_each``, ``scale``),
-every size under ``runs``, and ``growth`` (time ratio against data ratio) with two sizes.
+every size under ``runs``, and ``growth`` (time ratio against data ratio) for two sizes.
 
 Usage: python -m bench.run --scale 0.25 [--sizes 1,4] [--naive-sample 50] [--out outputs/bench]
 """
@@ -48,6 +55,30 @@ def inputs_for(out: pathlib.Path, scale: float, seed: int, fmt: str, regenerate:
     print(f"generating scale {scale:g} into {folder} ...", flush=True)
     info = generator.generate(folder, scale, seed, fmt)
     return {**info, "folder": str(folder), "reused": False}
+
+
+# ---------------------------------------------------------------- the code under test
+def snapshot(out: pathlib.Path) -> pathlib.Path:
+    """A copy of the code a long benchmark runs, so that edits made to the working tree
+    meanwhile (templates are read lazily, workers import afresh) cannot mix into a run."""
+    target = out / "code"
+    shutil.rmtree(target, ignore_errors=True)
+    for name in ("pipeline", "templates", "config", "bench"):
+        shutil.copytree(PROJECT / name, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return target
+
+
+def code_state(code: pathlib.Path) -> dict:
+    """Git HEAD and whether the working tree differed from it (read-only git calls)."""
+    def git(*arguments: str) -> str:
+        try:
+            return subprocess.run(["git", *arguments], cwd=PROJECT, capture_output=True, text=True,
+                                  timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    changed = [line[3:] for line in git("status", "--porcelain").splitlines()]
+    return {"dir": str(code), "snapshot": code != PROJECT, "git_head": git("rev-parse", "--short", "HEAD"),
+            "changed_files": [f for f in changed if f.startswith(("pipeline/", "templates/", "config/"))]}
 
 
 # ---------------------------------------------------------------- the child run
@@ -91,12 +122,14 @@ class RssSampler(threading.Thread):
             self.done.wait(self.every)
 
 
-def run_child(command: list[str], log_dir: pathlib.Path, timeout: float) -> dict:
-    """Run ``command`` from the project folder; wall time, peak RSS (wait4) and RSS samples."""
+def run_child(command: list[str], log_dir: pathlib.Path, timeout: float, code: pathlib.Path = PROJECT) -> dict:
+    """Run ``command`` from ``code`` (the project or a snapshot of it, first on the import
+    path); wall time, peak RSS (wait4 and the sampled process tree) and RSS samples."""
     log_dir.mkdir(parents=True, exist_ok=True)
     with open(log_dir / "stdout.txt", "wb") as out, open(log_dir / "stderr.txt", "wb") as err:
         started, wall_start = time.perf_counter(), time.time()
-        child = subprocess.Popen(command, cwd=PROJECT, stdout=out, stderr=err)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(code), os.environ.get("PYTHONPATH")]))}
+        child = subprocess.Popen(command, cwd=code, stdout=out, stderr=err, env=env)
         sampler = RssSampler(child.pid)
         sampler.start()
         killer = threading.Timer(timeout, child.kill)  # only this child, by its handle
@@ -186,11 +219,9 @@ def measure(inputs: dict, out: pathlib.Path, args) -> dict:
     folder = outputs / PERIOD
     shutil.rmtree(folder, ignore_errors=True)
     command = [args.python, "-m", "pipeline", "run", "--inputs", inputs["folder"], "--outputs", str(outputs),
-               "--period", PERIOD, "--config", str(PROJECT / "config" / "salespack.yaml")]
-    if args.profile:
-        command[1:3] = ["-m", "cProfile", "-o", str(outputs / "profile.pstats"), "-m", "pipeline"]
+               "--period", PERIOD, "--config", str(args.code / "config" / "salespack.yaml")]
     print(f"running the month end at scale {scale:g} in a fresh process ...", flush=True)
-    child = run_child(command, outputs, args.timeout)
+    child = run_child(command, outputs, args.timeout, args.code)
     samples = child.pop("samples")
     stderr = (outputs / "stderr.txt").read_text(encoding="utf-8", errors="replace")
     entry = {"scale": scale, "inputs": inputs["folder"], "outputs": str(folder), "format": inputs["format"],
@@ -240,8 +271,6 @@ def measure(inputs: dict, out: pathlib.Path, args) -> dict:
         "compute_rows_per_s": round(entry["rows_total"] / stages["compute"]) if stages.get("compute") else None,
         "pack_pages_per_s": entry["pack"]["pages_per_s"],
         "laid_out_pages_per_s": round(docs["pages_total"] / rendering, 2) if rendering else None}
-    if args.profile:
-        entry["profile"] = str(outputs / "profile.pstats")
     return entry
 
 
@@ -335,7 +364,7 @@ def measure_certificates(inputs: dict, out: pathlib.Path, args) -> dict:
                str(args.naive_sample)]
     print(f"certificates on their own: all the fast way, {args.naive_sample} the naive way"
           f" (scale {inputs['scale']:g}) ...", flush=True)
-    child = run_child(command, dest / "certificates-logs", args.timeout)
+    child = run_child(command, dest / "certificates-logs", args.timeout, args.code)
     child.pop("samples")
     summary = {"wall_s": child["wall_s"], "peak_rss_mb": child["peak_rss_mb"]}
     if child["exit_code"] != 0:
@@ -363,6 +392,66 @@ def merge_certificates(entry: dict, measured: dict) -> None:
         certs["naive_over_isolated_fast"] = round(measured["naive"]["ms_each"] / fast["ms_each"], 2)
         certs["naive_over_batched_same_sample"] = round(measured["naive"]["ms_each"]
                                                         / measured["batched_sample"]["ms_each"], 2)
+
+
+# ---------------------------------------------------------------- profile
+class _InProcess:
+    """An executor that runs each job at once in this process (for a whole-run profile)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def submit(self, function, *args, **kwargs):
+        from concurrent.futures import Future
+        future: Future = Future()
+        try:
+            future.set_result(function(*args, **kwargs))
+        except BaseException as error:
+            future.set_exception(error)
+        return future
+
+
+def profile_child(inputs: pathlib.Path, outputs: pathlib.Path, target: pathlib.Path) -> None:
+    """The month end under cProfile in this process, its worker pool replaced by in-process
+    execution so the documents' layout shows in the profile (so: one core, slower)."""
+    import cProfile
+
+    import pandas as pd
+
+    from pipeline import month_end
+    from pipeline.config import load_settings
+
+    if hasattr(month_end, "worker_pool"):
+        month_end.worker_pool = lambda jobs: _InProcess()
+    config = PROJECT / "config" / "salespack.yaml"
+    settings = load_settings(config)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    result = month_end.run_month_end(inputs, outputs, pd.Period(PERIOD, freq="M"), settings, config_path=config)
+    profiler.disable()
+    profiler.dump_stats(target)
+    print(json.dumps({k: round(v, 3) for k, v in result.timings.items()}))
+
+
+def run_profile(inputs: dict, out: pathlib.Path, args) -> pathlib.Path:
+    outputs = out / f"profile-{inputs['scale']:g}"
+    shutil.rmtree(outputs / PERIOD, ignore_errors=True)
+    target = outputs / "profile.pstats"
+    print(f"profiling the month end at scale {inputs['scale']:g} (one process) ...", flush=True)
+    child = run_child([args.python, "-m", "bench.run", "--profile-child", inputs["folder"], str(outputs), str(target)],
+                      outputs, args.timeout, args.code)
+    if child["exit_code"] != 0:
+        print((outputs / "stderr.txt").read_text(encoding="utf-8", errors="replace")[-2000:])
+        return target
+    import pstats
+    print((outputs / "stdout.txt").read_text(encoding="utf-8").strip())
+    for order in ("cumulative", "tottime"):
+        print(f"\nprofile of scale {inputs['scale']:g}, top {args.profile_top} by {order} ({target}):")
+        pstats.Stats(str(target)).sort_stats(order).print_stats(args.profile_top)
+    return target
 
 
 # ---------------------------------------------------------------- report
@@ -446,13 +535,16 @@ def report(args, sizes: list[float], runs: list[dict], grew: dict | None = None)
     top = {key: base.get(key) for key in ("ok", "total_s", "peak_rss_mb", "stages", "certificates", "pack",
                                          "documents", "throughput", "rows_total", "failed_stage")}
     return {"scale": args.scale, "sizes": sizes, "period": PERIOD, "format": args.format, "seed": args.seed,
-            **top, "runs": runs, "growth": grew,
+            **top, "runs": runs, "growth": grew, "code": args.code_state,
             "host": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
             "created_at": dt.datetime.now().isoformat(timespec="seconds")}
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--profile-child"]:
+        profile_child(pathlib.Path(argv[1]), pathlib.Path(argv[2]), pathlib.Path(argv[3]))
+        return 0
     if argv[:1] == ["--certificates-child"]:
         print(json.dumps(certificates_child(pathlib.Path(argv[1]), pathlib.Path(argv[2]), int(argv[3]))))
         return 0
@@ -466,14 +558,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=7200, help="seconds allowed per child process")
     parser.add_argument("--regenerate", action="store_true", help="write the inputs again even if present")
     parser.add_argument("--no-certificates", action="store_true", help="skip the isolated and naive certificates")
-    parser.add_argument("--profile", action="store_true", help="run the month end under cProfile; print the top")
+    parser.add_argument("--profile", action="store_true",
+                        help="also run the month end under cProfile in one process and print the top functions")
+    parser.add_argument("--profile-top", type=int, default=35, help="functions shown per profile ordering")
     parser.add_argument("--python", default=sys.executable, help="interpreter for the child processes")
+    parser.add_argument("--live", action="store_true",
+                        help="run the working tree itself, not a snapshot of it taken at the start")
     args = parser.parse_args(argv)
     sizes = [float(s) for s in args.sizes.split(",") if s.strip()]
     if args.scale <= 0 or not sizes or min(sizes) <= 0:
         parser.error("--scale and --sizes must be > 0")
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    args.code = PROJECT if args.live else snapshot(out)
+    args.code_state = code_state(args.code)
+    print(f"code under test: {args.code} (git {args.code_state['git_head']}"
+          f"{', with uncommitted changes' if args.code_state['changed_files'] else ''})", flush=True)
 
     runs: list[dict] = []
     for size in sizes:
@@ -482,10 +582,8 @@ def main(argv: list[str] | None = None) -> int:
         entry = measure(inputs, out, args)
         if not args.no_certificates:
             merge_certificates(entry, measure_certificates(inputs, out, args))
-        if args.profile and entry.get("profile"):
-            import pstats
-            print(f"\nprofile of scale {scale:g} (top 30 by cumulative time; main process only):")
-            pstats.Stats(entry["profile"]).sort_stats("cumulative").print_stats(30)
+        if args.profile:
+            entry["profile"] = str(run_profile(inputs, out, args))
         runs.append(entry)
         (out / "bench.json").write_text(json.dumps(report(args, sizes, runs), ensure_ascii=False, indent=2),
                                         encoding="utf-8")  # after every size: a long run leaves a trace
