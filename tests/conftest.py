@@ -30,6 +30,31 @@ def invoke(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=True)
 
 
+def run_workbook(base: Path, write_inputs, config_text: str, period: str) -> dict:
+    """``salespack run`` once on an org written by ``write_inputs(folder)``; the sheets of
+    its kpis.xlsx as (header, rows as dicts)."""
+    import traceback
+
+    import openpyxl
+    inputs, out, config = base / "inputs", base / "outputs", base / "salespack.yaml"
+    write_inputs(inputs)
+    config.write_text(config_text, encoding="utf-8")
+    result = invoke("run", "--inputs", str(inputs), "--outputs", str(out), "--period", period,
+                    "--config", str(config))
+    if result.exit_code != 0:
+        detail = "".join(traceback.format_exception(*result.exc_info)) if result.exc_info else ""
+        pytest.fail(f"run exited {result.exit_code}:\n{result.output}\n{detail}")
+    path = out / period / "kpis.xlsx"
+    assert path.is_file(), f"{path} not written"
+    sheets = {}
+    for sheet in openpyxl.load_workbook(path, data_only=True).worksheets:
+        rows = list(sheet.iter_rows(values_only=True))
+        header = list(rows[0]) if rows else []
+        sheets[sheet.title] = (header, [dict(zip(header, row)) for row in rows[1:]
+                                        if any(value is not None for value in row)])
+    return sheets
+
+
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory) -> Path:
     """``salespack run`` on the bundled sample org; returns the period folder."""

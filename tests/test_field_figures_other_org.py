@@ -39,6 +39,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from .conftest import run_workbook
+
 PERIOD = "2026-10"
 DAYS_IN_P = 31
 
@@ -272,35 +274,7 @@ def test_fixture_distances_are_what_the_comments_say():
 @pytest.fixture(scope="module")
 def workbook(tmp_path_factory):
     """Run the pipeline once; the sheets of kpis.xlsx as (header, rows as dicts)."""
-    try:
-        from pipeline.cli import main
-    except ImportError as error:  # the CLI is being written in parallel
-        pytest.fail(f"pipeline.cli.main is not importable yet: {error}")
-    from click.testing import CliRunner
-
-    base = tmp_path_factory.mktemp("field_other_org")
-    inputs, out, cfg = base / "inputs", base / "outputs", base / "salespack.yaml"
-    _write_inputs(inputs)
-    cfg.write_text(CONFIG, encoding="utf-8")
-
-    result = CliRunner().invoke(main, ["run", "--inputs", str(inputs), "--outputs", str(out),
-                                       "--period", PERIOD, "--config", str(cfg)])
-    if result.exit_code != 0:
-        import traceback
-        detail = "".join(traceback.format_exception(*result.exc_info)) if result.exc_info else ""
-        pytest.fail(f"run exited {result.exit_code}:\n{result.output}\n{detail}")
-
-    path = out / PERIOD / "kpis.xlsx"
-    assert path.is_file(), f"{path} not written"
-    book = openpyxl.load_workbook(path, data_only=True)
-    sheets = {}
-    for ws in book.worksheets:
-        rows = list(ws.iter_rows(values_only=True))
-        header = list(rows[0]) if rows else []
-        body = [dict(zip(header, row)) for row in rows[1:]
-                if any(value is not None for value in row)]
-        sheets[ws.title] = (header, body)
-    return sheets
+    return run_workbook(tmp_path_factory.mktemp("field_other_org"), _write_inputs, CONFIG, PERIOD)
 
 
 def _keyed(workbook, sheet, key):
