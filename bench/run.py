@@ -179,12 +179,13 @@ def rss_by_stage(samples: list, started_at: float, first_log: float | None, timi
             for stage, (lo, hi) in edges.items()}
 
 
-def failed_stage(folder: pathlib.Path, stderr: str, timed_out: bool) -> str:
+def failed_stage(folder: pathlib.Path, stderr: str, timed_out: bool, exit_code: int) -> str:
     """Where a run stopped, from what it left behind (the run writes rejects.csv after
     read+validate, then the documents, then manifest.json last)."""
-    if timed_out:
-        done = [p.name for p in (folder.glob("*.pdf") if folder.exists() else [])]
-        return f"timeout (documents already written: {', '.join(done) or 'none'})"
+    if timed_out or exit_code < 0:
+        done = sorted(str(p.relative_to(folder)) for p in folder.rglob("*.pdf")) if folder.exists() else []
+        why = "timeout" if timed_out else f"killed by signal {-exit_code} (not by the harness)"
+        return f"{why}; PDFs already written: {len(done)} ({', '.join(done[:5])}{', ...' if len(done) > 5 else ''})"
     if not (folder / "rejects.csv").exists():
         return "read_validate"
     if "rejected" in stderr:
@@ -235,7 +236,7 @@ def measure(inputs: dict, out: pathlib.Path, args) -> dict:
     first_log = times[0] if times else None
     if not entry["ok"] or not manifest_path.exists():
         entry["ok"] = False
-        entry["failed_stage"] = failed_stage(folder, stderr, child["timed_out"])
+        entry["failed_stage"] = failed_stage(folder, stderr, child["timed_out"], child["exit_code"])
         entry["error"] = stderr.strip()[-2000:]
         log = folder / "run.log"
         entry["run_log_tail"] = log.read_text(encoding="utf-8", errors="replace")[-1500:] if log.exists() else ""
