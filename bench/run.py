@@ -563,6 +563,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run the month end under cProfile in one process and print the top functions")
     parser.add_argument("--profile-top", type=int, default=35, help="functions shown per profile ordering")
     parser.add_argument("--python", default=sys.executable, help="interpreter for the child processes")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the sizes an interrupted benchmark in --out finished, with its code snapshot")
     parser.add_argument("--live", action="store_true",
                         help="run the working tree itself, not a snapshot of it taken at the start")
     args = parser.parse_args(argv)
@@ -571,14 +573,27 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--scale and --sizes must be > 0")
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    args.code = PROJECT if args.live else snapshot(out)
-    args.code_state = code_state(args.code)
+    previous = json.loads((out / "bench.json").read_text(encoding="utf-8")) \
+        if args.resume and (out / "bench.json").exists() else {}
+    if args.live:
+        args.code = PROJECT
+    elif args.resume and (out / "code").is_dir():
+        args.code = out / "code"  # the snapshot the interrupted benchmark ran
+    else:
+        args.code = snapshot(out)
+    args.code_state = previous.get("code") if previous.get("code") and args.resume else code_state(args.code)
     print(f"code under test: {args.code} (git {args.code_state['git_head']}"
           f"{', with uncommitted changes' if args.code_state['changed_files'] else ''})", flush=True)
 
     runs: list[dict] = []
+    done = {r["scale"]: r for r in previous.get("runs", [])
+            if r.get("ok") and previous.get("seed") == args.seed and previous.get("format") == args.format}
     for size in sizes:
         scale = round(args.scale * size, 6)
+        if scale in done:
+            print(f"scale {scale:g}: kept from the interrupted benchmark (--resume)", flush=True)
+            runs.append(done[scale])
+            continue
         inputs = inputs_for(out, scale, args.seed, args.format, args.regenerate)
         entry = measure(inputs, out, args)
         if not args.no_certificates:
