@@ -329,3 +329,48 @@ def test_enums_and_periods_are_canonical_in_used_frames(tmp_path):
     assert result.frames["customers"]["stage"].tolist() == ["signed", "prospect"]
     assert result.frames["visits"]["visit_type"].tolist() == ["first"]
     assert result.frames["visits"]["checkin_time"][0] == pd.Timestamp("2026-10-03 09:00", tz="Asia/Shanghai")
+
+
+# --- typed Parquet exports ------------------------------------------------------------
+
+def test_typed_parquet_reads_like_the_csv_and_empty_times_stay_empty(tmp_path):
+    """Parquet keeps its types (Int64 line numbers, float amounts, datetime64 with and
+    without a zone). An empty checkout time is simply empty, never the text "NaT"."""
+    csv_folder, parquet_folder = tmp_path / "csv", tmp_path / "parquet"
+    csv_folder.mkdir()
+    parquet_folder.mkdir()
+    visits_csv = BASE["visits"] + "V2,R02,C02,2026-10-04 14:30,,跟进\n"
+    expected = run(csv_folder, visits=visits_csv)
+    assert expected.rejects.empty
+
+    for name, text in BASE.items():
+        if name not in ("sales", "visits"):
+            (parquet_folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    pd.DataFrame({
+        "order_id": ["S1", "S1", "S2"],
+        "line_no": pd.array([1, 2, None], dtype="Int64"),
+        "order_date": pd.to_datetime(["2026-10-03", "2026-10-03", "2026-10-05"]),
+        "rep_id": ["R01", "R01", "R02"], "customer_id": ["C01", "C01", "C02"],
+        "amount": [100.0, 1050.0, -20.0],
+    }).to_parquet(parquet_folder / "sales.parquet", index=False)
+    shanghai = pd.to_datetime(["2026-10-03 09:00", "2026-10-04 14:30"]).tz_localize("Asia/Shanghai")
+    pd.DataFrame({
+        "visit_id": ["V1", "V2"], "rep_id": ["R01", "R02"], "customer_id": ["C01", "C02"],
+        # the same instants written in UTC: the zone travels with the column
+        "checkin_time": shanghai.tz_convert("UTC"),
+        "checkout_time": pd.to_datetime(["2026-10-03 10:00", None]),
+        "visit_type": ["首访", "跟进"],
+    }).to_parquet(parquet_folder / "visits.parquet", index=False)
+    got = validate(read_inputs(parquet_folder, Settings()), "Asia/Shanghai")
+
+    assert got.rejects.empty, got.rejects[["file", "row", "column", "value"]].to_dict("records")
+    for name in ("sales", "visits"):
+        assert got.reconciliation[name].rows_used == expected.reconciliation[name].rows_used
+    sales, visits = got.frames["sales"], got.frames["visits"]
+    assert sales["amount"].tolist() == [10000, 105000, -2000]
+    assert sales["line_no"].tolist()[:2] == [1, 2] and pd.isna(sales["line_no"][2])
+    assert sales["order_date"].tolist() == expected.frames["sales"]["order_date"].tolist()
+    assert visits["checkin_time"].tolist() == [pd.Timestamp("2026-10-03 09:00", tz="Asia/Shanghai"),
+                                               pd.Timestamp("2026-10-04 14:30", tz="Asia/Shanghai")]
+    assert visits["checkout_time"][0] == pd.Timestamp("2026-10-03 10:00", tz="Asia/Shanghai")
+    assert pd.isna(visits["checkout_time"][1])

@@ -174,4 +174,6 @@ def load_parquet(path: Path) -> pd.DataFrame:
     except Exception as error:  # pyarrow raises many kinds for a damaged file
         raise InputError(f"is not a readable Parquet file ({error.__class__.__name__}).", file=path.name,
                          hint="Write the file again from its source.") from None
-    return _numbered(frame.astype(object), 1)
+    # Typed columns stay typed (values.as_text casts them in Arrow); only Python-object
+    # columns (dates, decimals) need a look per cell.
+    return _numbered(frame, 1)

@@ -29,7 +29,7 @@ def as_text(cells: pd.Series) -> pd.Series:
     Integral floats from spreadsheets lose their ``.0`` (an ID 1001 stays ``1001``).
     """
     def one(value):
-        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
             return pd.NA
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -40,13 +40,32 @@ def as_text(cells: pd.Series) -> pd.Series:
 
     # Cells from a sheet are Python objects and need a look each; CSV columns arrive as
     # Arrow strings and every step below stays vectorised in Arrow.
-    text = cells.map(one) if cells.dtype == object else cells
+    if cells.dtype == object:
+        text = cells.map(one)
+    elif isinstance(cells.dtype, pd.StringDtype):
+        text = cells
+    else:
+        text = _typed_as_text(cells)
     text = text.astype(TEXT).str.strip()
     wide = pd.Series(pc.match_substring_regex(_arrow(text), pattern="[\uff01-\uff5e\u3000]")
                      .to_numpy(zero_copy_only=False), index=text.index).fillna(False).astype(bool)
     if wide.any():
         text = text.mask(wide, text[wide].map(lambda s: unicodedata.normalize("NFKC", s)).astype(TEXT))
     return text.mask(text == "")
+
+
+def _typed_as_text(cells: pd.Series) -> pd.Series:
+    """Typed columns (Parquet) -> Arrow strings in one cast. Nulls stay missing;
+    times keep their zone as an ISO offset so nothing is shifted on the way."""
+    values = pa.array(cells, from_pandas=True)
+    if pa.types.is_timestamp(values.type):
+        form = "%Y-%m-%dT%H:%M:%S%z" if values.type.tz else "%Y-%m-%d %H:%M:%S"
+        values = pc.strftime(values, format=form)
+    elif pa.types.is_date(values.type):
+        values = pc.strftime(pc.cast(values, pa.timestamp("s")), format="%Y-%m-%d")
+    else:
+        values = pc.cast(values, pa.string())  # 1234.0 -> "1234", True -> "true"
+    return pd.Series(pd.arrays.ArrowStringArray(values), index=cells.index)
 
 
 def _arrow(text: pd.Series) -> pa.ChunkedArray:
