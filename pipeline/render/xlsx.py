@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from ..compute import MonthFigures
@@ -52,36 +53,45 @@ def _cell_value(column: str, value):
     return value
 
 
+def _number_format(column: str, value) -> str | None:
+    if column in MONEY:
+        return "#,##0.00"
+    if column in RATIOS:
+        return "0.0000"
+    if isinstance(value, dt.datetime):
+        return "yyyy-mm-dd hh:mm"
+    if isinstance(value, dt.date):
+        return "yyyy-mm-dd"
+    return None
+
+
 def _write_sheet(book: Workbook, title: str, frame: pd.DataFrame, columns: list[str]) -> None:
+    """One sheet, streamed: the workbook is write-only, so memory and time stay linear in rows."""
     sheet = book.create_sheet(title)
-    sheet.append(columns)
-    for row in frame.reindex(columns=columns).itertuples(index=False):
-        sheet.append([None] * len(columns))
-        target_row = sheet.max_row
-        for index, (column, raw) in enumerate(zip(columns, row), start=1):
-            value = _cell_value(column, raw)
-            if value is None:
-                continue
-            cell = sheet.cell(row=target_row, column=index)
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            elif column in MONEY:
-                cell.number_format = "#,##0.00"
-            elif column in RATIOS:
-                cell.number_format = "0.0000"
-            elif isinstance(value, dt.datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, min(28, len(column) + 2))
     sheet.freeze_panes = "B2"
+    sheet.append(columns)
+    for row in frame.reindex(columns=columns).itertuples(index=False):
+        cells = []
+        for column, raw in zip(columns, row):
+            value = _cell_value(column, raw)
+            if value is None:
+                cells.append(None)
+                continue
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+            else:
+                number_format = _number_format(column, value)
+                if number_format:
+                    cell.number_format = number_format
+            cells.append(cell)
+        sheet.append(cells)
 
 
 def write_workbook(target: Path, figures: MonthFigures, reconciliation: dict[str, Reconciliation]) -> None:
-    book = Workbook()
-    book.remove(book.active)
+    book = Workbook(write_only=True)
     reps = figures.reps.reset_index(names="rep_id")
     _write_sheet(book, "reps", reps, ["rep_id", "name", "team", *SALES_COLUMNS, *FIELD_COLUMNS])
     _write_sheet(book, "teams", figures.teams.reset_index(names="team"), ["team", *SALES_COLUMNS, *FIELD_COLUMNS])
