@@ -91,6 +91,18 @@ class Plan(_Strict):
     extra_workdays: list[dt.date] = Field(default_factory=list)
 
 
+class Pack(_Strict):
+    """What the company pack prints in full and what it shortens."""
+
+    list_limit: int | None = Field(
+        200, ge=1, description="rows of each exception list in the company pack (overdue customers, check-ins "
+                               "outside the fence, short visits, trips), most severe first; the workbook and the "
+                               "team packs keep every row; null = print every row")
+    chart_reps: int = Field(
+        40, ge=2, description="reps drawn in a per-rep chart; with more reps the chart shows the first and "
+                              "last halves of the ranking and the tables beside it list everyone")
+
+
 class Delivery(_Strict):
     """Mail settings. Each can be overridden by the environment (SALESPACK_SMTP_HOST,
     _PORT, _SECURITY, _USER, SALESPACK_MAIL_FROM); the password comes only from
@@ -125,6 +137,7 @@ class Settings(_Strict):
     pledges: Pledges = Field(default_factory=Pledges)
     visits: Visits = Field(default_factory=Visits)
     plan: Plan = Field(default_factory=Plan)
+    pack: Pack = Field(default_factory=Pack)
     delivery: Delivery = Field(default_factory=Delivery)
 
     @field_validator("timezone")

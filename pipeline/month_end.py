@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import re
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +30,9 @@ from .read.files import locate
 from .render.contexts import pack_context
 from .render.field_context import field_pages
 from .compute.organisation import frames_of_team
-from .render.documents import (certificate_file_name, certificates_html, pack_html, render_certificates,
-                               split_certificates)
-from .render.pdf import render_pdf, template_roots, worker_pool
+from .render.documents import (certificate_file_name, certificate_jobs, finish_certificates, pack_html,
+                               render_certificates)
+from .render.pdf import render_pages, render_pdf, template_roots, worker_pool
 from .render.i18n import translator
 from .render.output import atomic_target, checksum, write_bytes
 from .render.xlsx import write_workbook
@@ -161,9 +162,11 @@ def _month_end(validated: Validated, outputs: Path, period: pd.Period, settings:
     context = pack_context(figures, validated.reconciliation, locale=settings.locale,
                            company_name=settings.company.name, generated_at=generated_at,
                            version=__version__, provisional=bool(validated.rejected_rows),
-                           rejected_rows=validated.rejected_rows, gettext=gettext)
+                           rejected_rows=validated.rejected_rows, gettext=gettext,
+                           chart_reps=settings.pack.chart_reps)
     context.field_work = field_pages(figures, locale=settings.locale, standard=settings.visits.visits_per_week_standard,
-                                     gettext=gettext)
+                                     gettext=gettext, list_limit=settings.pack.list_limit,
+                                     chart_reps=settings.pack.chart_reps)
     roots = template_roots(user_templates)
     teams = teams_with_a_manager(validated.frames["roster"])
     meta = {"generated_at": generated_at, "provisional": bool(validated.rejected_rows),
@@ -171,33 +174,35 @@ def _month_end(validated: Validated, outputs: Path, period: pd.Period, settings:
     timings["contexts"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    with worker_pool(2 + len(teams)) as pool:
-        futures = [pool.submit(render_pdf, pack_html(context, user_templates), folder / "summary-pack.pdf",
-                               roots, roots[-1])]
-        if not figures.certificates.empty:
-            futures.append(pool.submit(render_pdf, certificates_html(figures.certificates, period + 1, settings,
-                                                                     user_templates),
-                                       folder / "certificates.pdf", roots, roots[-1]))
-        for team in teams:
-            futures.append(pool.submit(render_team_pack, frames_of_team(validated.frames, team), team, period,
-                                       settings, figures.reps[RANKS], figures.teams[RANKS],
-                                       validated.reconciliation, meta, folder / "teams" / team_file_name(team),
-                                       user_templates))
-        for future in futures:
-            future.result()
-    result.documents.append(folder / "summary-pack.pdf")
-    result.team_packs = {team: folder / "teams" / team_file_name(team) for team in teams}
-    result.documents += list(result.team_packs.values())
-    if not figures.certificates.empty:
-        result.documents += split_certificates(figures.certificates, folder, settings)
-    timings["documents"] = time.perf_counter() - clock
-    log.info("documents: the pack, %d team packs, %d certificates", len(teams), len(figures.certificates))
-
-    clock = time.perf_counter()
-    write_workbook(folder / "kpis.xlsx", figures, validated.reconciliation)
+    with tempfile.TemporaryDirectory(prefix="salespack-run-") as scratch:
+        certificates = (certificate_jobs(figures.certificates, folder, period + 1, settings, user_templates,
+                                         Path(scratch)) if not figures.certificates.empty else [])
+        with worker_pool(1 + len(certificates) + len(teams)) as pool:
+            # The longest job first: the company pack sets the stage's length at scale.
+            futures = [pool.submit(render_pdf, pack_html(context, user_templates), folder / "summary-pack.pdf",
+                                   roots, roots[-1])]
+            futures += [pool.submit(render_pages, *job) for job in certificates]
+            for team in teams:
+                futures.append(pool.submit(render_team_pack, frames_of_team(validated.frames, team), team, period,
+                                           settings, figures.reps[RANKS], figures.teams[RANKS],
+                                           validated.reconciliation, meta, folder / "teams" / team_file_name(team),
+                                           user_templates))
+            # The workbook is written here while the workers lay the documents out.
+            workbook_clock = time.perf_counter()
+            write_workbook(folder / "kpis.xlsx", figures, validated.reconciliation)
+            timings["workbook"] = time.perf_counter() - workbook_clock
+            for future in futures:
+                future.result()
+        result.documents.append(folder / "summary-pack.pdf")
+        result.team_packs = {team: folder / "teams" / team_file_name(team) for team in teams}
+        result.documents += list(result.team_packs.values())
+        if certificates:
+            result.documents += finish_certificates(certificates, folder)
     result.documents.append(folder / "kpis.xlsx")
-    timings["workbook"] = time.perf_counter() - clock
-    timings["total"] = time.perf_counter() - started
+    timings["documents"] = time.perf_counter() - clock - timings["workbook"]
+    log.info("documents: the pack, %d team packs, %d certificates, and the workbook (written meanwhile)",
+             len(teams), len(figures.certificates))
+    timings["total"] = time.perf_counter() - started + timings["read_validate"]
 
     write_manifest(result, settings, config_path, lenient, generated_at)
     log.info("done in %.1f s: %s", timings["total"],
@@ -227,9 +232,11 @@ def render_team_pack(team_frames: dict[str, pd.DataFrame], team: str, period: pd
     gettext = translator(settings.locale)
     context = pack_context(figures, reconciliation, locale=settings.locale, company_name=settings.company.name,
                            generated_at=meta["generated_at"], version=__version__, provisional=meta["provisional"],
-                           rejected_rows=meta["rejected_rows"], gettext=gettext, scope=team)
+                           rejected_rows=meta["rejected_rows"], gettext=gettext, scope=team,
+                           chart_reps=settings.pack.chart_reps)
     context.field_work = field_pages(figures, locale=settings.locale,
-                                     standard=settings.visits.visits_per_week_standard, gettext=gettext)
+                                     standard=settings.visits.visits_per_week_standard, gettext=gettext,
+                                     chart_reps=settings.pack.chart_reps)
     roots = template_roots(user_templates)
     render_pdf(pack_html(context, user_templates), target, roots, roots[-1])
     return target

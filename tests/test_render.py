@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from babel.messages.extract import extract_from_dir
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from weasyprint.urls import FatalURLFetchingError
 
 from pipeline.errors import RenderError
@@ -94,11 +94,12 @@ def test_templates_escape_what_the_data_says():
     assert "&lt;img" in env.from_string("{{ n }}").render(n=name)
 
 
-def test_workbook_text_is_never_a_formula():
-    book = Workbook()
+def test_workbook_text_is_never_a_formula(tmp_path):
+    book = Workbook(write_only=True)
     frame = pd.DataFrame({"name": ['=HYPERLINK("http://x","y")', "+1", "普通"], "revenue": [100, 250, None]})
     _write_sheet(book, "reps", frame, ["name", "revenue"])
-    cells = list(book["reps"].iter_rows(min_row=2))
+    book.save(tmp_path / "kpis.xlsx")
+    cells = list(load_workbook(tmp_path / "kpis.xlsx")["reps"].iter_rows(min_row=2))
     assert [c[0].data_type for c in cells] == ["s", "s", "s"]
     assert cells[0][0].value.startswith("=HYPERLINK")
     assert [c[1].value for c in cells] == [1.0, 2.5, None]  # fen -> yuan; empty stays empty

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from .conftest import SAMPLE_INPUTS, pdf_text
+from .conftest import SAMPLE_CONFIG, SAMPLE_INPUTS, pdf_text
 
 SECTIONS = ["业绩完成情况", "业绩排名", "原因分析", "奖惩兑现", "下月销售计划", "会议记录", "数据说明"]
 
@@ -167,3 +167,47 @@ def test_a_team_pack_shows_the_full_packs_figures_for_its_reps(sample_run):
         if rep["team"] == "华东销售部" and rep["rank_revenue"]:
             wan = (Decimal(str(rep["revenue"])) / 10000).quantize(Decimal("0.01"))
             assert f"{wan:,}" in team_text, rep["name"]
+
+
+def test_each_certificate_file_is_small_and_reads_like_its_page_of_the_combined_file(sample_run):
+    """Each file carries only its own glyphs (the run cuts the faces once): well under
+    100 KB, where a file cut from the system font weighs about 240 KB."""
+    files = sorted((sample_run / "certificates").glob("*.pdf"))
+    combined = PdfReader(sample_run / "certificates.pdf")
+    pages_by_number = {}
+    for index in range(len(combined.pages)):
+        text = pdf_text(sample_run / "certificates.pdf", index + 1)
+        pages_by_number[re.search(r"BZS-\d{6}-\d{4}", text).group()] = text
+    for path in files:
+        assert path.stat().st_size <= 100 * 1024, (path.name, path.stat().st_size)
+        text = pdf_text(path)
+        assert text == pages_by_number[re.search(r"BZS-\d{6}-\d{4}", text).group()], path.name
+
+
+def test_certificates_read_the_same_as_one_render_each_with_system_fonts(sample_run, tmp_path):
+    """The fast path (chunks, cut faces, one layout) against the naive one (one
+    WeasyPrint call per certificate, system fonts): the same text, line for line."""
+    import pandas as pd
+
+    from pipeline.compute import pledges as pledge_figures
+    from pipeline.compute import targets
+    from pipeline.config import load_settings
+    from pipeline.month_end import load_inputs
+    from pipeline.render.documents import certificate_file_name, certificates_html
+    from pipeline.render.pdf import render_pdf, template_roots
+
+    settings = load_settings(SAMPLE_CONFIG)
+    frames = load_inputs(SAMPLE_INPUTS, settings).frames
+    coming = pd.Period("2026-11", freq="M")
+    budget = frames["budget"].assign(period=pd.PeriodIndex(frames["budget"]["period"], freq="M"))
+    goals = targets.budget_by_grain(budget, frames["roster"], "target")
+    sheet = pledge_figures.certificates(frames["pledges"], frames["roster"], goals["rep_id"], goals["team"],
+                                        coming, pledge_figures.certificate_periods(coming))
+    roots = template_roots(None)
+    for index in (0, len(sheet) // 2, len(sheet) - 1):  # a team, an individual and a blank one
+        one = sheet.iloc[[index]]
+        naive = tmp_path / certificate_file_name(one.iloc[0])
+        render_pdf(certificates_html(one, coming, settings), naive, roots, roots[-1])
+        assert pdf_text(naive) == pdf_text(sample_run / "certificates" / naive.name), naive.name
+        fonts = subprocess.run(["pdffonts", str(naive)], capture_output=True, text=True, check=True).stdout
+        assert "Noto-Serif-CJK-SC " in fonts and "-cut" not in fonts  # the system face, not the cut

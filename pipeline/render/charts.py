@@ -71,6 +71,16 @@ def attainment_bars(labels: list[str], attainment_pct: list[float | None], _) ->
         return _as_data_uri(figure)
 
 
+def ends_of_ranking(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """The first and last ``limit // 2`` rows of an ordered frame, or all of it when it is
+    short enough: a bar per rep stops being readable (and takes minutes to lay out) beyond
+    a few dozen reps; the tables beside the chart list everyone."""
+    if len(frame) <= limit:
+        return frame
+    half = limit // 2
+    return pd.concat([frame.iloc[:half], frame.iloc[-half:]])
+
+
 def to_pct(ratio) -> float | None:
     return None if pd.isna(ratio) else float(ratio) * 100
 

@@ -91,6 +91,7 @@ class PackContext:
     datasets: list[DatasetRow]
     field_work: object = None  # FieldPages: visits, customers, trips, plan by week
     charts: dict[str, str] = field(default_factory=dict)
+    chart_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # chart -> (reps drawn, reps)
 
 
 def _dataset_rows(reconciliation: dict[str, Reconciliation]) -> list[DatasetRow]:
@@ -106,7 +107,7 @@ def _dataset_rows(reconciliation: dict[str, Reconciliation]) -> list[DatasetRow]
 
 def pack_context(figures: MonthFigures, reconciliation: dict[str, Reconciliation], *, locale: str,
                  company_name: str, generated_at: str, version: str, provisional: bool,
-                 rejected_rows: int, gettext, scope: str | None = None) -> PackContext:
+                 rejected_rows: int, gettext, scope: str | None = None, chart_reps: int = 40) -> PackContext:
     reps, teams = figures.reps, figures.teams
     no_target = reps[reps["active"] & (reps["role"] == "rep") & reps["target"].isna()]["name"].tolist()
     by_variance_team = teams[teams["variance"].notna()].sort_values("variance", ascending=False)
@@ -134,13 +135,16 @@ def pack_context(figures: MonthFigures, reconciliation: dict[str, Reconciliation
         customers_available="customers" in figures.datasets,
         next_month=next_month, datasets=_dataset_rows(reconciliation),
     )
+    by_revenue = charts.ends_of_ranking(ranked.sort_values("rank_revenue", kind="stable"), chart_reps)
+    by_attainment = charts.ends_of_ranking(ranked.sort_values("rank_attainment", kind="stable"), chart_reps)
+    context.chart_counts = {"rep_revenue": (len(by_revenue), len(ranked)),
+                            "rep_attainment": (len(by_attainment), len(ranked))}
     context.charts = {
         "rep_revenue": charts.revenue_against_target(
-            ranked["name"].tolist(), [amount_in_unit(v, locale) for v in ranked["revenue"]],
-            [amount_in_unit(v, locale) for v in ranked["target"]], gettext),
+            by_revenue["name"].tolist(), [amount_in_unit(v, locale) for v in by_revenue["revenue"]],
+            [amount_in_unit(v, locale) for v in by_revenue["target"]], gettext),
         "rep_attainment": charts.attainment_bars(
-            ranked.sort_values("rank_attainment")["name"].tolist(),
-            [charts.to_pct(v) for v in ranked.sort_values("rank_attainment")["attainment"]], gettext),
+            by_attainment["name"].tolist(), [charts.to_pct(v) for v in by_attainment["attainment"]], gettext),
         "team_attainment": charts.attainment_bars(
             teams.index.tolist(), [charts.to_pct(v) for v in teams["attainment"]], gettext),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -9,7 +10,8 @@ import pandas as pd
 from ..config import Settings
 from .contexts import CertificatesContext, PackContext, certificates_context
 from .i18n import translator
-from .pdf import environment, render_pdf, split_pages, template_roots
+from .fonts import cut_faces
+from .pdf import environment, join_pdfs, render_pages, render_pdf, template_roots, worker_pool
 
 
 def pack_html(context: PackContext, user_templates: Path | None = None) -> str:
@@ -34,22 +36,48 @@ def certificates_html(sheet: pd.DataFrame, coming: pd.Period, settings: Settings
     return environment(settings.locale, user_templates).get_template("certificate/template.html").render(c=context)
 
 
-def split_certificates(sheet: pd.DataFrame, folder: Path, settings: Settings) -> list[Path]:
-    """``certificates.pdf`` (all, one per page) -> one file per page under ``certificates/``."""
+# Certificates laid out per job: enough jobs to keep both cores busy beside the packs,
+# few enough that each job's layout set-up (stylesheets, fonts) is paid rarely.
+CERTIFICATES_PER_JOB = 250
+
+
+def certificate_jobs(sheet: pd.DataFrame, folder: Path, coming: pd.Period, settings: Settings,
+                     user_templates: Path | None, scratch: Path) -> list[tuple]:
+    """The arguments of ``render_pages`` for each chunk of certificates.
+
+    Each chunk is laid out once and written page by page to ``certificates/`` plus a
+    combined part (in ``scratch``; ``finish_certificates`` joins the parts). The serif
+    faces are cut once for all chunks to the characters they print (``fonts``)."""
     _ = translator(settings.locale)
-    targets = [(folder / "certificates" / certificate_file_name(row),
-                f"{_('Sales pledge')} {row['name']} {row['period']}") for _i, row in sheet.iterrows()]
-    split_pages(folder / "certificates.pdf", targets)
-    return [folder / "certificates.pdf", *(path for path, _title in targets)]
+    roots = template_roots(user_templates)
+    chunks = [sheet.iloc[start:start + CERTIFICATES_PER_JOB] for start in range(0, len(sheet), CERTIFICATES_PER_JOB)]
+    pages_html = [certificates_html(chunk, coming, settings, user_templates) for chunk in chunks]
+    faces = cut_faces("".join(pages_html), scratch / "fonts")
+    fetch_roots = [*roots, faces.folder] if faces else roots
+    jobs = []
+    for number, (chunk, text) in enumerate(zip(chunks, pages_html)):
+        pages = [(folder / "certificates" / certificate_file_name(row),
+                  f"{_('Sales pledge')} {row['name']} {row['period']}") for _i, row in chunk.iterrows()]
+        jobs.append((text, scratch / f"certificates-{number:03d}.pdf", pages, fetch_roots, roots[-1],
+                     faces.css if faces else ""))
+    return jobs
+
+
+def finish_certificates(jobs: list[tuple], folder: Path) -> list[Path]:
+    """Join the chunks' combined parts into ``certificates.pdf``; every file written."""
+    join_pdfs([job[1] for job in jobs], folder / "certificates.pdf")
+    return [folder / "certificates.pdf", *(path for job in jobs for path, _title in job[2])]
 
 
 def render_certificates(sheet: pd.DataFrame, folder: Path, coming: pd.Period, settings: Settings,
                         user_templates: Path | None = None) -> list[Path]:
-    """All certificates laid out once as one document (``certificates.pdf``), then split
-    into one file per page under ``certificates/``."""
+    """``certificates.pdf`` (all, one per page) and one file per certificate under
+    ``certificates/``, laid out in chunks across the cores."""
     if sheet.empty:
         return []
-    roots = template_roots(user_templates)
-    render_pdf(certificates_html(sheet, coming, settings, user_templates), folder / "certificates.pdf",
-               roots, roots[-1])
-    return split_certificates(sheet, folder, settings)
+    with tempfile.TemporaryDirectory(prefix="salespack-certificates-") as scratch:
+        jobs = certificate_jobs(sheet, folder, coming, settings, user_templates, Path(scratch))
+        with worker_pool(len(jobs)) as pool:
+            for future in [pool.submit(render_pages, *job) for job in jobs]:
+                future.result()
+        return finish_certificates(jobs, folder)

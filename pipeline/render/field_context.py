@@ -54,7 +54,10 @@ class FieldPages:
     plan_weeks: list[dict]
     plan_rows: list[dict]
     plan_calendar_known: bool
+    # list name -> its full length, for the lists the company pack shortens
+    full_lengths: dict[str, int] = field(default_factory=dict)
     charts: dict[str, str] = field(default_factory=dict)
+    chart_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # chart -> (reps drawn, reps)
 
 
 def _plan(figures: MonthFigures) -> tuple[list[dict], list[dict]]:
@@ -76,22 +79,48 @@ def _plan(figures: MonthFigures) -> tuple[list[dict], list[dict]]:
     return week_list, rows
 
 
-def field_pages(figures: MonthFigures, *, locale: str, standard: float, gettext) -> FieldPages:
+def _most_severe(frame: pd.DataFrame | None, limit: int | None, by: list[str], ascending: list[bool],
+                 name: str, full_lengths: dict[str, int], missing_first: bool = False) -> pd.DataFrame | None:
+    """At most ``limit`` rows, the most severe first, keeping the list's own order among
+    them. A leadership pack of 2,000 reps cannot print 30,000 overdue customers and stay
+    readable (or be rendered by morning); the workbook and the team packs print all."""
+    if frame is None:
+        return None
+    full_lengths[name] = len(frame)
+    if limit is None or len(frame) <= limit:
+        return frame
+    kept = frame.sort_values(by, ascending=ascending, kind="stable",
+                             na_position="first" if missing_first else "last").index[:limit]
+    return frame.loc[frame.index.isin(kept)]
+
+
+def field_pages(figures: MonthFigures, *, locale: str, standard: float, gettext,
+                list_limit: int | None = None, chart_reps: int = 40) -> FieldPages:
+    """``list_limit`` shortens the exception lists (company pack); ``None`` prints them all."""
     _ = gettext
     work = figures.field
     reps = figures.reps[figures.reps["active"] & (figures.reps["role"] == "rep")]
     cadence = work.cadence
-    overdue = [] if cadence is None else records(
-        cadence[cadence["overdue"]].sort_values(["class", "team", "owner_name", "customer_id"]))
+    full_lengths: dict[str, int] = {}
+    overdue_frame = None if cadence is None else _most_severe(
+        cadence[cadence["overdue"]].sort_values(["class", "team", "owner_name", "customer_id"]), list_limit,
+        ["class", "days_since"], [True, False], "overdue", full_lengths, missing_first=True)  # never visited
+    overdue = [] if overdue_frame is None else records(overdue_frame)
     for row in overdue:
         row["last_visit"] = row["last_visit"].strftime("%Y-%m-%d") if row.get("last_visit") else None
     listed = {}
-    for name, frame in (("outside", work.outside_fence), ("short", work.short_visits)):
+    for name, frame, severity, ascending in (("outside_fence", work.outside_fence, "distance_m", False),
+                                             ("short_visits", work.short_visits, "duration_min", True)):
+        frame = _most_severe(frame, list_limit, [severity], [ascending], name, full_lengths)
         items = [] if frame is None else records(frame)
         for row in items:
             row["checkin_time"] = _local_time(row["checkin_time"])
         listed[name] = items
-    trips = [] if work.trips is None else records(work.trips)
+    trip_frame = _most_severe(work.trips, list_limit, ["expense_variance"], [False], "trips", full_lengths)
+    over_budget = None if work.trips is None else work.trips[work.trips["expense_variance"].fillna(0) > 0]
+    over_budget = _most_severe(over_budget, list_limit, ["expense_variance"], [False], "trips_over_budget",
+                               full_lengths)
+    trips = [] if trip_frame is None else records(trip_frame)
     for row in trips:
         for column in ("start_date", "end_date"):
             row[column] = row[column].strftime("%Y-%m-%d") if row.get(column) else None
@@ -106,16 +135,21 @@ def field_pages(figures: MonthFigures, *, locale: str, standard: float, gettext)
         surveys_available=work.satisfaction is not None, trips_available=work.trips is not None,
         standard_per_rep=standard, company=records(figures.company)[0], reps=records(reps, "rep_id"),
         teams=records(figures.teams, "team"), no_checkout=work.no_checkout,
-        outside_fence=listed["outside"], short_visits=listed["short"], overdue=overdue,
+        outside_fence=listed["outside_fence"], short_visits=listed["short_visits"], overdue=overdue,
         compliance_by_class=[] if work.cadence_by_class is None else records(work.cadence_by_class),
         funnel=funnel, satisfaction=satisfaction, trips=trips,
-        trips_over_budget=[t for t in trips if (t.get("expense_variance") or 0) > 0],
+        trips_over_budget=[] if over_budget is None else records(over_budget),
         trips_by_rep=[] if work.trips_by_rep is None else records(work.trips_by_rep),
         plan_weeks=weeks, plan_rows=plan_rows, plan_calendar_known=figures.plan_calendar_known,
+        full_lengths=full_lengths,
     )
     if pages.visits_available:
+        # Many reps: the busiest and the least busy, since the chart is read against the standard.
+        drawn = reps if len(reps) <= chart_reps else charts.ends_of_ranking(
+            reps.sort_values("visits_per_week", ascending=False, kind="stable"), chart_reps)
+        pages.chart_counts["visits_per_week"] = (len(drawn), len(reps))
         pages.charts["visits_per_week"] = charts.bars(
-            reps["name"].tolist(), [plain(v) for v in reps["visits_per_week"]], _("Visits per week"),
+            drawn["name"].tolist(), [plain(v) for v in drawn["visits_per_week"]], _("Visits per week"),
             reference=standard)
         company = pages.company
         pages.charts["geofence"] = charts.horizontal_bars(

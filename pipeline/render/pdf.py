@@ -23,7 +23,8 @@ from urllib.parse import unquote, urlparse
 
 import jinja2
 from pypdf import PdfReader, PdfWriter
-from weasyprint import HTML
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from ..errors import RenderError
@@ -115,20 +116,50 @@ def render_pdf(html: str, target: Path, roots: list[Path], base: Path) -> None:
                           "Check the template; run with --debug for details.") from error
 
 
-def split_pages(source: Path, targets: list[tuple[Path, str]]) -> None:
-    """Write page i of ``source`` to ``targets[i]`` (path, title): one file per page."""
-    reader = PdfReader(source)
-    if len(reader.pages) != len(targets):
-        raise RenderError(f"{source.name}: expected {len(targets)} pages, laid out {len(reader.pages)}.",
-                          "A certificate overflows one page: shorten the template's text.")
-    metadata = {k: v for k, v in (reader.metadata or {}).items() if isinstance(v, str)}
-    for page, (target, title) in zip(reader.pages, targets):
-        writer = PdfWriter()
-        writer.add_page(page)
-        writer.add_metadata({**metadata, "/Title": title})
-        buffer = io.BytesIO()
-        writer.write(buffer)
-        write_bytes(target, buffer.getvalue())
+def render_pages(html: str, combined: Path, pages: list[tuple[Path, str]], roots: list[Path], base: Path,
+                 extra_css: str = "") -> None:
+    """Lay ``html`` out once; write page i to ``pages[i]`` (path, title), one file each
+    carrying only its own glyphs, and every page to ``combined``.
+
+    ``extra_css`` is added after the document's own stylesheets (run-level @font-face)."""
+    try:
+        fetcher = GuardedFetcher(roots)
+        font_config = FontConfiguration()
+        with warnings_as_errors(combined.name):
+            stylesheets = [CSS(string=extra_css, font_config=font_config, url_fetcher=fetcher)] if extra_css else []
+            document = HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher) \
+                .render(stylesheets=stylesheets, font_config=font_config)
+        if len(document.pages) != len(pages):
+            raise RenderError(f"{combined.name}: expected {len(pages)} pages, laid out {len(document.pages)}.",
+                              "A certificate overflows one page: shorten the template's text.")
+        with warnings_as_errors(combined.name):
+            title = document.metadata.title
+            for page, (target, page_title) in zip(document.pages, pages):
+                document.metadata.title = page_title
+                with atomic_target(target) as temporary:
+                    document.copy([page]).write_pdf(temporary, pdf_variant=None)
+            document.metadata.title = title
+            with atomic_target(combined) as temporary:
+                document.write_pdf(temporary, pdf_variant=None)
+    except RenderError:
+        raise
+    except BaseException as error:
+        if isinstance(error, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise RenderError(f"{combined.name}: could not be rendered ({error}).",
+                          "Check the template; run with --debug for details.") from error
+
+
+def join_pdfs(parts: list[Path], target: Path) -> None:
+    """``parts`` one after the other into ``target`` (outlines and metadata of the first kept)."""
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(part)
+    metadata = {k: v for k, v in (PdfReader(parts[0]).metadata or {}).items() if isinstance(v, str)}
+    writer.add_metadata(metadata)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    write_bytes(target, buffer.getvalue())
 
 
 def worker_pool(jobs: int) -> contextlib.AbstractContextManager:
