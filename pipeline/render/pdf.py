@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import logging
 import ctypes
@@ -64,7 +65,11 @@ def template_roots(user_templates: Path | None) -> list[Path]:
     return roots
 
 
+@functools.lru_cache(maxsize=8)
 def environment(locale: str, user_templates: Path | None = None) -> jinja2.Environment:
+    """One environment per locale and template folder in a process: compiling the pack
+    template costs about half a second, and a run renders a pack per team. Jinja still
+    reloads a template whose file changed."""
     default = jinja2.FileSystemLoader(PROJECT_TEMPLATES)
     loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"default": default}, delimiter=":"), default]
     if user_templates is not None and user_templates.is_dir():
