@@ -3,6 +3,7 @@ severe first, and says so; team packs and the workbook keep every row."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pandas as pd
@@ -110,3 +111,24 @@ def test_rep_charts_draw_the_two_ends_of_the_ranking_and_say_so(sample_figures):
                          version="t", provisional=False, rejected_rows=0, gettext=gettext)  # 40 reps drawn
     roomy.field_work = field_pages(figures, locale="zh_CN", standard=2, gettext=gettext)
     assert "图中仅列出排名首尾各半" not in pack_html(roomy)
+
+
+def test_a_pack_of_one_team_draws_no_team_chart(sample_figures):
+    _settings, validated, figures = sample_figures
+    gettext = translator("zh_CN")
+    company = pack_context(figures, validated.reconciliation, locale="zh_CN", company_name="X", generated_at="x",
+                           version="t", provisional=False, rejected_rows=0, gettext=gettext)
+    assert len(figures.teams) > 1 and "team_attainment" in company.charts
+    one_team = figures.teams.iloc[:1]
+    figures_of_one = dataclasses.replace(figures, teams=one_team)
+    alone = pack_context(figures_of_one, validated.reconciliation, locale="zh_CN", company_name="X",
+                         generated_at="x", version="t", provisional=False, rejected_rows=0, gettext=gettext,
+                         scope=one_team.index[0])
+    assert "team_attainment" not in alone.charts
+    alone.field_work = field_pages(figures_of_one, locale="zh_CN", standard=2, gettext=gettext)
+    assert pack_html(alone).count('<img class="chart"') == pack_html_charts(company, figures) - 1
+
+
+def pack_html_charts(context, figures) -> int:
+    context.field_work = field_pages(figures, locale="zh_CN", standard=2, gettext=translator("zh_CN"))
+    return pack_html(context).count('<img class="chart"')

@@ -145,9 +145,10 @@ def pack_context(figures: MonthFigures, reconciliation: dict[str, Reconciliation
             [amount_in_unit(v, locale) for v in by_revenue["target"]], gettext),
         "rep_attainment": charts.attainment_bars(
             by_attainment["name"].tolist(), [charts.to_pct(v) for v in by_attainment["attainment"]], gettext),
-        "team_attainment": charts.attainment_bars(
-            teams.index.tolist(), [charts.to_pct(v) for v in teams["attainment"]], gettext),
     }
+    if len(teams) > 1:  # a team pack has one team: one bar says nothing its table does not
+        context.charts["team_attainment"] = charts.attainment_bars(
+            teams.index.tolist(), [charts.to_pct(v) for v in teams["attainment"]], gettext)
     return context
 
 
