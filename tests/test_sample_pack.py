@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from .conftest import SAMPLE_CONFIG, SAMPLE_INPUTS, pdf_text
+from .conftest import SAMPLE_CONFIG, SAMPLE_INPUTS, SAMPLE_PERIOD, pdf_text
 
 SECTIONS = ["业绩完成情况", "业绩排名", "原因分析", "奖惩兑现", "下月销售计划", "会议记录", "数据说明"]
 
@@ -189,20 +189,16 @@ def test_certificates_read_the_same_as_one_render_each_with_system_fonts(sample_
     WeasyPrint call per certificate, system fonts): the same text, line for line."""
     import pandas as pd
 
-    from pipeline.compute import pledges as pledge_figures
-    from pipeline.compute import targets
+    from pipeline.compute import compute_month
     from pipeline.config import load_settings
     from pipeline.month_end import load_inputs
     from pipeline.render.documents import certificate_file_name, certificates_html
     from pipeline.render.pdf import render_pdf, template_roots
 
     settings = load_settings(SAMPLE_CONFIG)
-    frames = load_inputs(SAMPLE_INPUTS, settings).frames
-    coming = pd.Period("2026-11", freq="M")
-    budget = frames["budget"].assign(period=pd.PeriodIndex(frames["budget"]["period"], freq="M"))
-    goals = targets.budget_by_grain(budget, frames["roster"], "target")
-    sheet = pledge_figures.certificates(frames["pledges"], frames["roster"], goals["rep_id"], goals["team"],
-                                        coming, pledge_figures.certificate_periods(coming))
+    period = pd.Period(SAMPLE_PERIOD, freq="M")
+    sheet = compute_month(load_inputs(SAMPLE_INPUTS, settings).frames, period, settings).certificates
+    coming = period + 1
     roots = template_roots(None)
     for index in (0, len(sheet) // 2, len(sheet) - 1):  # a team, an individual and a blank one
         one = sheet.iloc[[index]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -41,9 +42,20 @@ def certificates_html(sheet: pd.DataFrame, coming: pd.Period, settings: Settings
 CERTIFICATES_PER_JOB = 250
 
 
+class CertificateJob(NamedTuple):
+    """The arguments of ``render_pages`` for one chunk of certificates."""
+
+    html: str
+    combined: Path  # the chunk's part of certificates.pdf
+    pages: list[tuple[Path, str]]  # (file, title) per certificate
+    roots: list[Path]
+    base: Path
+    extra_css: str
+
+
 def certificate_jobs(sheet: pd.DataFrame, folder: Path, coming: pd.Period, settings: Settings,
-                     user_templates: Path | None, scratch: Path) -> list[tuple]:
-    """The arguments of ``render_pages`` for each chunk of certificates.
+                     user_templates: Path | None, scratch: Path) -> list[CertificateJob]:
+    """One ``render_pages`` job per chunk of certificates.
 
     Each chunk is laid out once and written page by page to ``certificates/`` plus a
     combined part (in ``scratch``; ``finish_certificates`` joins the parts). The serif
@@ -58,15 +70,15 @@ def certificate_jobs(sheet: pd.DataFrame, folder: Path, coming: pd.Period, setti
     for number, (chunk, text) in enumerate(zip(chunks, pages_html)):
         pages = [(folder / "certificates" / certificate_file_name(row),
                   f"{_('Sales pledge')} {row['name']} {row['period']}") for _i, row in chunk.iterrows()]
-        jobs.append((text, scratch / f"certificates-{number:03d}.pdf", pages, fetch_roots, roots[-1],
-                     faces.css if faces else ""))
+        jobs.append(CertificateJob(text, scratch / f"certificates-{number:03d}.pdf", pages, fetch_roots, roots[-1],
+                                   faces.css if faces else ""))
     return jobs
 
 
-def finish_certificates(jobs: list[tuple], folder: Path) -> list[Path]:
+def finish_certificates(jobs: list[CertificateJob], folder: Path) -> list[Path]:
     """Join the chunks' combined parts into ``certificates.pdf``; every file written."""
-    join_pdfs([job[1] for job in jobs], folder / "certificates.pdf")
-    return [folder / "certificates.pdf", *(path for job in jobs for path, _title in job[2])]
+    join_pdfs([job.combined for job in jobs], folder / "certificates.pdf")
+    return [folder / "certificates.pdf", *(path for job in jobs for path, _title in job.pages)]
 
 
 def render_certificates(sheet: pd.DataFrame, folder: Path, coming: pd.Period, settings: Settings,

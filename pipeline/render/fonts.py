@@ -19,7 +19,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-# Printed by the stylesheets or by the layout itself (list markers), not by the HTML text.
+import uharfbuzz as hb
+
+# Printed by the stylesheets or by the layout itself (list markers, page numbers), not by the HTML text.
 ALWAYS = "".join(chr(c) for c in range(0x20, 0x7F)) + "\u00a0•◦▪–—…·、，。：；！？（）《》“”‘’％￥¥"
 
 # The family the certificate stylesheet names first; defined only by the cut's @font-face.
@@ -49,11 +51,7 @@ def _system_face(pattern: str) -> tuple[Path, int] | None:
 
 def cut_faces(text: str, folder: Path) -> FaceCut | None:
     """Write the serif faces cut to the characters of ``text`` (HTML is unescaped first)
-    into ``folder``; ``None`` when HarfBuzz or the system faces are not there."""
-    try:
-        import uharfbuzz as hb
-    except ImportError:
-        return None
+    into ``folder``; ``None`` when the system faces are not there."""
     characters = {ord(ch) for ch in set(html.unescape(text)) | set(ALWAYS) if ch.isprintable() or ch == "\u00a0"}
     folder.mkdir(parents=True, exist_ok=True)
     rules = []

@@ -105,20 +105,26 @@ def warnings_as_errors(document: str):
                           "Fix the template or its stylesheet (or run with --debug for details).")
 
 
-def render_pdf(html: str, target: Path, roots: list[Path], base: Path) -> None:
-    """Lay out ``html`` and write it atomically to ``target``."""
+@contextlib.contextmanager
+def render_fault(document: str):
+    """Any failure inside the renderer becomes one RenderError naming ``document``."""
     try:
-        # Warnings are checked before the rename: a flawed document never lands.
-        with atomic_target(target) as temporary, warnings_as_errors(target.name):
-            HTML(string=html, base_url=str(base) + "/", url_fetcher=GuardedFetcher(roots)) \
-                .write_pdf(temporary, pdf_variant=None)
+        yield
     except RenderError:
         raise
     except BaseException as error:
         if isinstance(error, (KeyboardInterrupt, SystemExit)):
             raise
-        raise RenderError(f"{target.name}: could not be rendered ({error}).",
+        raise RenderError(f"{document}: could not be rendered ({error}).",
                           "Check the template; run with --debug for details.") from error
+
+
+def render_pdf(html: str, target: Path, roots: list[Path], base: Path) -> None:
+    """Lay out ``html`` and write it atomically to ``target``."""
+    # Warnings are checked before the rename: a flawed document never lands.
+    with render_fault(target.name), atomic_target(target) as temporary, warnings_as_errors(target.name):
+        HTML(string=html, base_url=str(base) + "/", url_fetcher=GuardedFetcher(roots)) \
+            .write_pdf(temporary, pdf_variant=None)
 
 
 def render_pages(html: str, combined: Path, pages: list[tuple[Path, str]], roots: list[Path], base: Path,
@@ -126,8 +132,8 @@ def render_pages(html: str, combined: Path, pages: list[tuple[Path, str]], roots
     """Lay ``html`` out once; write page i to ``pages[i]`` (path, title), one file each
     carrying only its own glyphs, and every page to ``combined``.
 
-    ``extra_css`` is added after the document's own stylesheets (run-level @font-face)."""
-    try:
+    ``extra_css`` is a user stylesheet (the run's @font-face rules)."""
+    with render_fault(combined.name):
         fetcher = GuardedFetcher(roots)
         font_config = FontConfiguration()
         with warnings_as_errors(combined.name):
@@ -146,13 +152,6 @@ def render_pages(html: str, combined: Path, pages: list[tuple[Path, str]], roots
             document.metadata.title = title
             with atomic_target(combined) as temporary:
                 document.write_pdf(temporary, pdf_variant=None)
-    except RenderError:
-        raise
-    except BaseException as error:
-        if isinstance(error, (KeyboardInterrupt, SystemExit)):
-            raise
-        raise RenderError(f"{combined.name}: could not be rendered ({error}).",
-                          "Check the template; run with --debug for details.") from error
 
 
 def join_pdfs(parts: list[Path], target: Path) -> None:
