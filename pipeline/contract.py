@@ -22,7 +22,7 @@ SCOPES = {"individual": ("个人",), "team": ("团队",)}
 class Column:
     name: str
     alias: str
-    kind: str  # text | money | number | integer | date | datetime | bool | enum | month | pledge_period
+    kind: str  # text | id | money | number | integer | date | datetime | bool | enum | month | pledge_period
     required: bool = False
     unique: bool = False
     enum: dict[str, tuple[str, ...]] | None = None
@@ -45,20 +45,20 @@ class Dataset:
 
 
 ROSTER = Dataset("roster", "人员名单", (
-    Column("rep_id", "工号", "text", required=True, unique=True),
+    Column("rep_id", "工号", "id", required=True, unique=True),
     Column("name", "姓名", "text", required=True),
     Column("role", "岗位", "enum", required=True, enum=ROLES),
-    Column("team", "团队", "text"),
-    Column("manager_id", "上级工号", "text", references="roster"),
+    Column("team", "团队", "id"),
+    Column("manager_id", "上级工号", "id", references="roster"),
     Column("email", "邮箱", "email"),
     Column("hire_date", "入职日期", "date"),
     Column("active", "在职", "bool"),
 ), required_dataset=True)
 
 CUSTOMERS = Dataset("customers", "客户档案", (
-    Column("customer_id", "客户编号", "text", required=True, unique=True),
+    Column("customer_id", "客户编号", "id", required=True, unique=True),
     Column("name", "客户名称", "text", required=True),
-    Column("owner_rep_id", "负责人工号", "text", references="roster"),
+    Column("owner_rep_id", "负责人工号", "id", references="roster"),
     Column("class", "客户等级", "enum", enum=CLASSES),
     Column("stage", "客户阶段", "enum", enum=STAGES),
     Column("lat", "纬度", "number", minimum=-90, maximum=90),
@@ -68,11 +68,11 @@ CUSTOMERS = Dataset("customers", "客户档案", (
 ))
 
 SALES = Dataset("sales", "销售明细", (
-    Column("order_id", "订单号", "text", required=True),
+    Column("order_id", "订单号", "id", required=True),
     Column("line_no", "行号", "integer"),
     Column("order_date", "订单日期", "date", required=True),
-    Column("rep_id", "销售代表工号", "text", required=True, references="roster"),
-    Column("customer_id", "客户编号", "text", required=True),
+    Column("rep_id", "销售代表工号", "id", required=True, references="roster"),
+    Column("customer_id", "客户编号", "id", required=True),
     Column("product", "产品", "text"),
     Column("quantity", "数量", "number"),
     Column("amount", "金额", "money", required=True),
@@ -80,9 +80,9 @@ SALES = Dataset("sales", "销售明细", (
 ), required_dataset=True, key=("order_id", "line_no"))
 
 VISITS = Dataset("visits", "拜访记录", (
-    Column("visit_id", "拜访编号", "text", required=True, unique=True),
-    Column("rep_id", "工号", "text", required=True, references="roster"),
-    Column("customer_id", "客户编号", "text", required=True),
+    Column("visit_id", "拜访编号", "id", required=True, unique=True),
+    Column("rep_id", "工号", "id", required=True, references="roster"),
+    Column("customer_id", "客户编号", "id", required=True),
     Column("checkin_time", "签到时间", "datetime", required=True),
     Column("checkout_time", "签退时间", "datetime"),
     Column("checkin_lat", "签到纬度", "number", minimum=-90, maximum=90),
@@ -93,15 +93,15 @@ VISITS = Dataset("visits", "拜访记录", (
 
 BUDGET = Dataset("budget", "销售目标", (
     Column("period", "月份", "month", required=True),
-    Column("rep_id", "工号", "text", references="roster"),
-    Column("team", "团队", "text"),
+    Column("rep_id", "工号", "id", references="roster"),
+    Column("team", "团队", "id"),
     Column("target", "任务额", "money", required=True, minimum=0),
     Column("stretch", "挑战目标", "money", minimum=0),
 ), required_dataset=True)
 
 PLEDGES = Dataset("pledges", "业绩保证书", (
     Column("period", "期间", "pledge_period", required=True),
-    Column("pledger_id", "工号", "text", required=True, references="roster"),
+    Column("pledger_id", "工号", "id", required=True, references="roster"),
     Column("scope", "类型", "enum", required=True, enum=SCOPES),
     Column("pledge_amount", "保证金额", "money", required=True, positive=True),
     Column("forfeit_amount", "乐捐金额", "money", required=True, minimum=0),
@@ -109,8 +109,8 @@ PLEDGES = Dataset("pledges", "业绩保证书", (
 ))
 
 SURVEYS = Dataset("surveys", "客户满意度调查", (
-    Column("survey_id", "问卷编号", "text", required=True, unique=True),
-    Column("customer_id", "客户编号", "text", required=True),
+    Column("survey_id", "问卷编号", "id", required=True, unique=True),
+    Column("customer_id", "客户编号", "id", required=True),
     Column("date", "日期", "date", required=True),
     Column("product_score", "产品满意度", "integer", minimum=1, maximum=5),
     Column("sales_score", "销售服务满意度", "integer", minimum=1, maximum=5),
@@ -119,11 +119,11 @@ SURVEYS = Dataset("surveys", "客户满意度调查", (
 ))
 
 TRIPS = Dataset("trips", "出差计划", (
-    Column("trip_id", "出差编号", "text", required=True, unique=True),
-    Column("rep_id", "工号", "text", required=True, references="roster"),
+    Column("trip_id", "出差编号", "id", required=True, unique=True),
+    Column("rep_id", "工号", "id", required=True, references="roster"),
     Column("start_date", "出发日期", "date", required=True),
     Column("end_date", "返回日期", "date", required=True),
-    Column("planned_customers", "计划拜访客户", "text"),
+    Column("planned_customers", "计划拜访客户", "id"),
     Column("budget_amount", "预算费用", "money", required=True, minimum=0),
     Column("actual_amount", "实际费用", "money", minimum=0),
 ))

@@ -230,14 +230,6 @@ def _sales_header_one_name_short(inputs: Path, tmp: Path):
     return []
 
 
-def _customers_bom_with_a_gbk_row(inputs: Path, tmp: Path):
-    """A UTF-8-with-BOM export with one row pasted in from a GBK export."""
-    path = inputs / "customers.csv"
-    path.write_bytes(path.read_bytes()
-                     + "C9999,杭州测试有限公司,E005,A,签约,30.1,120.1,华东,2026-01-01\r\n".encode("gbk"))
-    return []
-
-
 def _customers_utf16_cut_short(inputs: Path, tmp: Path):
     """UTF-16 with its BOM, last byte lost (a copy interrupted)."""
     path = inputs / "customers.csv"
@@ -286,7 +278,6 @@ FILE_CASES = [
                  id="csv-extra-field-on-first-record"),
     pytest.param(_sales_header_one_name_short, ["sales.csv", "line 2"],
                  id="csv-header-one-name-short"),
-    pytest.param(_customers_bom_with_a_gbk_row, ["customers.csv"], id="csv-bom-with-a-gbk-row"),
     pytest.param(_customers_utf16_cut_short, ["customers.csv"], id="csv-utf16-cut-short"),
 ]
 

@@ -238,15 +238,27 @@ def test_rejected_roster_row_does_not_exist_for_references(tmp_path):
                               ("customers.csv", 4, "owner_rep_id")]:
         found = rejects(result, file)
         assert [(r["row"], r["column"], r["value"]) for r in found] == [(row, column, "R03")]
-        assert "not found in roster" in found[0]["reason_en"]
+        # The person is in the roster: the reject says where, and why that row was refused.
+        assert found[0]["reason_en"].startswith("rep R03 was rejected in roster.csv row 6 (unknown value")
     assert "R03" not in set(result.frames["roster"]["rep_id"])
 
 
-def test_rejected_customer_row_does_not_exist_for_its_duplicate(tmp_path):
-    # The first C03 is rejected (class E), so the second is the only valid one and is kept.
+def test_a_reference_to_an_id_nobody_has_still_says_not_found(tmp_path):
+    result = run(tmp_path, **with_rows("sales", "S3,1,2026-10-06,R77,C01,70"))  # row 5
+    found = rejects(result, "sales.csv")
+    assert [(r["row"], r["column"]) for r in found] == [(5, "rep_id")]
+    assert "not found in roster" in found[0]["reason_en"]
+
+
+def test_a_key_twice_is_a_problem_even_when_its_first_copy_was_rejected(tmp_path):
+    # Which C03 is meant? The first (class E) is rejected; keeping the second would be a
+    # guess. Both are rejected, and each names the other.
     result = run(tmp_path, **with_rows("customers", "C03,丙公司,R01,E,,,", "C03,丙公司,R01,C,,,"))
-    assert [(r["row"], r["column"]) for r in rejects(result, "customers.csv")] == [(4, "class")]
-    assert result.frames["customers"].set_index("customer_id").loc["C03", "_row"] == 5
+    found = rejects(result, "customers.csv")
+    assert [(r["row"], r["column"]) for r in found] == [(4, "class; customer_id"), (5, "customer_id")]
+    assert "occurs again in row 5" in found[0]["reason_en"]
+    assert found[1]["reason_en"] == "duplicate customer_id; the first copy in row 4 was rejected too"
+    assert "C03" not in set(result.frames["customers"]["customer_id"])
 
 
 def test_manager_rejected_for_unknown_manager_is_not_a_valid_manager(tmp_path):

@@ -28,6 +28,7 @@ class RawTable:
     sha256: str
     encoding: str | None = None
     extra_columns: list[str] = field(default_factory=list)
+    row_problems: pd.DataFrame | None = None  # rows the file itself spoils (another encoding): rejected
 
     @property
     def rows_read(self) -> int:
@@ -37,11 +38,11 @@ class RawTable:
 def read_table(path: Path, dataset: str, settings: Settings) -> RawTable:
     options = settings.inputs.for_dataset(dataset)
     suffix = path.suffix.casefold()
-    encoding = None
+    encoding, row_problems = None, None
     if path.stat().st_size == 0:
         raise InputError("is empty.", file=path.name, hint="Export the data again.")
     if suffix == ".csv":
-        frame, encoding = load_csv(path, options.encoding or settings.inputs.encoding)
+        frame, encoding, row_problems = load_csv(path, options.encoding or settings.inputs.encoding)
     elif suffix == ".xlsx":
         frame = load_xlsx(path, options.sheet)
     else:
@@ -52,7 +53,7 @@ def read_table(path: Path, dataset: str, settings: Settings) -> RawTable:
     for column in DATASETS[dataset].columns:
         if column.name not in frame:
             frame[column.name] = None
-    return RawTable(dataset, path, frame, sha256(path), encoding, extra)
+    return RawTable(dataset, path, frame, sha256(path), encoding, extra, row_problems)
 
 
 def read_inputs(folder: Path, settings: Settings) -> dict[str, RawTable]:

@@ -4,14 +4,17 @@ name mapped in config; case, surrounding blanks and full-width forms ignored."""
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 
 from ..contract import Dataset
 from ..errors import InputError
+from .values import INVISIBLE
 
 
 def fold(header: str) -> str:
-    return unicodedata.normalize("NFKC", str(header)).strip().casefold()
+    """The header as compared: NFKC, no invisible characters, stripped, case-folded."""
+    return re.sub(INVISIBLE, "", unicodedata.normalize("NFKC", str(header))).strip().casefold()
 
 
 def _repeat_of(header: str, matched: dict[str, str], wanted: dict[str, str]) -> str | None:

@@ -40,37 +40,75 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def decode(data: bytes, name: str, forced: str | None = None) -> tuple[str, str]:
-    """Bytes -> (text, encoding). UTF-8 (with or without BOM), then GB18030 (a superset
-    of GBK, which Chinese Excel writes), then a detector's best guess."""
+def decode(data: bytes, name: str, forced: str | None = None) -> tuple[str, str, dict[int, str]]:
+    """Bytes -> (text, encoding, foreign lines). UTF-8 (with or without BOM), then GB18030
+    (a superset of GBK, which Chinese Excel writes), then a detector's best guess.
+
+    A file of one encoding with lines pasted in from a file of the other (a GBK export
+    with rows from a UTF-8 one) is decoded line by line, each in its own encoding, so no
+    name turns to mojibake; ``foreign lines`` maps those lines (0-based) to their encoding,
+    and their rows are rejected rather than trusted.
+    """
     if forced:
         try:
-            return data.decode(forced), forced
+            return data.decode(forced), forced, {}
         except (LookupError, UnicodeDecodeError) as error:
             raise InputError(f"cannot be read as {forced} ({error.__class__.__name__}).", file=name,
                              hint="Fix the encoding in config (inputs.encoding) or save the file as UTF-8.") from None
-    marked = {b"\xef\xbb\xbf": "utf-8-sig", b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16"}
-    for mark, encoding in marked.items():
-        if data.startswith(mark):
-            try:
-                return data.decode(encoding), encoding
-            except UnicodeDecodeError as error:
-                raise InputError(f"starts with a {encoding} byte-order mark but byte {error.start} is not {encoding} "
-                                 "(rows pasted in from a file in another encoding?).", file=name,
-                                 hint="Save the whole file again in one encoding (UTF-8 or GBK).") from None
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        try:
+            return data.decode("utf-16"), "utf-16", {}
+        except UnicodeDecodeError:
+            raise InputError("starts with a UTF-16 byte-order mark but is not UTF-16.", file=name,
+                             hint="Save the whole file again in one encoding (UTF-8 or GBK).") from None
     if b"\x00" in data[:8192]:
         raise InputError("is a binary file, not a CSV export.", file=name,
                          hint="Export the data as CSV or XLSX and try again.")
-    for encoding in ("utf-8", "gbk", "gb18030"):
+    bom = data.startswith(b"\xef\xbb\xbf")
+    try:
+        return data.decode("utf-8-sig" if bom else "utf-8"), "utf-8-sig" if bom else "utf-8", {}
+    except UnicodeDecodeError:
+        pass
+    mixed = _mixed_lines(data, bom)
+    if mixed is not None:
+        return mixed
+    if bom:
+        raise InputError("starts with a UTF-8 byte-order mark but its text is not UTF-8 (saved as GBK?).", file=name,
+                         hint="Save the whole file again in one encoding (UTF-8 or GBK).")
+    for encoding in ("gbk", "gb18030"):
         try:
-            return data.decode(encoding), encoding
+            return data.decode(encoding), encoding, {}
         except UnicodeDecodeError:
             continue
     guess = from_bytes(data).best()
     if guess is None:
         raise InputError("has an encoding that cannot be recognised.", file=name,
                          hint="Save it as UTF-8 or GBK, or name the encoding in config (inputs.encoding).")
-    return str(guess), guess.encoding
+    return str(guess), guess.encoding, {}
+
+
+def _utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _mixed_lines(data: bytes, bom: bool) -> tuple[str, str, dict[int, str]] | None:
+    """UTF-8 lines among GB18030 ones (or the reverse): each line decoded in its own
+    encoding, the file's encoding being that of most lines (UTF-8 when it has a BOM).
+    None when the file is not such a mix."""
+    lines = (data[3:] if bom else data).split(b"\n")
+    kinds = ["ascii" if line.isascii() else "utf-8" if _utf8(line) else "gb18030" for line in lines]
+    counts = {kind: kinds.count(kind) for kind in ("utf-8", "gb18030")}
+    if not counts["utf-8"] or not counts["gb18030"]:
+        return None
+    main = "utf-8" if bom or counts["utf-8"] > counts["gb18030"] else "gb18030"
+    text = "\n".join(line.decode(kind if kind != "ascii" else "ascii", errors="replace")
+                     for line, kind in zip(lines, kinds))
+    foreign = {index: kind for index, kind in enumerate(kinds) if kind not in ("ascii", main)}
+    return text, ("utf-8-sig" if bom else main), foreign
 
 
 def _blank(cells: pd.Series) -> pd.Series:
@@ -109,8 +147,43 @@ def _longer_than_header(text: str) -> int | None:
     return None
 
 
-def load_csv(path: Path, forced_encoding: str | None) -> tuple[pd.DataFrame, str]:
-    text, encoding = decode(read_bytes(path), path.name, forced_encoding)
+def _record_of_lines(text: str, lines: set[int]) -> dict[int, int]:
+    """Physical line (0-based) -> CSV record number (header = 1) of the record holding it."""
+    records = csv.reader(io.StringIO(text))
+    found, start = {}, 0
+    for number, _record in enumerate(records, start=1):
+        for line in range(start, records.line_num):
+            if line in lines:
+                found[line] = number
+        start = records.line_num
+    return found
+
+
+def encoding_problems(text: str, encoding: str, foreign: dict[int, str]) -> pd.DataFrame | None:
+    """Rows whose bytes are in another encoding than the file's: rejected, with the row
+    as decoded in its own encoding so the user can find it."""
+    if not foreign:
+        return None
+    records = _record_of_lines(text, set(foreign))
+    physical = text.split("\n")
+    rows, values, reasons_en, reasons_zh = [], [], [], []
+    file_encoding = "UTF-8" if encoding.startswith("utf-8") else "GBK/GB18030"
+    for line, kind in sorted(foreign.items()):
+        row = records.get(line)
+        if row is None or row == 1 or row in rows:
+            continue
+        rows.append(row)
+        values.append(physical[line].strip()[:60])
+        other = "UTF-8" if kind == "utf-8" else "GBK/GB18030"
+        reasons_en.append(f"encoding: this row is {other} while the file is {file_encoding} (pasted from another "
+                          "file?); save the whole file again in one encoding")
+        reasons_zh.append(f"编码不一致：此行为 {other}，而文件为 {file_encoding}（从其他文件粘贴？）；请将整个文件另存为同一编码")
+    return pd.DataFrame({"_row": rows, "column": "(row)", "value": values,
+                         "reason_en": reasons_en, "reason_zh": reasons_zh}) if rows else None
+
+
+def load_csv(path: Path, forced_encoding: str | None) -> tuple[pd.DataFrame, str, pd.DataFrame | None]:
+    text, encoding, foreign = decode(read_bytes(path), path.name, forced_encoding)
     if not text.strip():
         raise InputError("is empty.", file=path.name, hint="Export the data again; the file has no header row.")
     try:
@@ -127,7 +200,7 @@ def load_csv(path: Path, forced_encoding: str | None) -> tuple[pd.DataFrame, str
         detail = str(error).strip().splitlines()[-1]
         raise InputError(f"is not a well-formed CSV ({detail}).", file=path.name,
                          hint="Check the separators and quotes on that line, or save it again from Excel as CSV.") from None
-    return _numbered(frame, 2), encoding
+    return _numbered(frame, 2), encoding, encoding_problems(text, encoding, foreign)
 
 
 def load_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:

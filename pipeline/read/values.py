@@ -1,9 +1,10 @@
 """Parse the forms real exports write values in, a whole column at a time.
 
 Every parser takes a column of raw cells (str, numbers, or datetimes from XLSX)
-and returns ``(values, bad)``: the parsed column with missing values as NA, and a
-mask of cells that were given but could not be read. Nothing is "fixed": a bad
-cell is reported, never guessed.
+and returns a ``Parsed``, which unpacks as ``(values, bad)``: the parsed column with
+missing values as NA, and a mask of cells that were given but could not be read.
+Nothing is "fixed": a bad cell is reported, never guessed. Some bad cells have a
+cause of their own (an invalid time, an implausible amount) that the reject names.
 
 Money is held as integer fen (分) in ``Int64`` so totals are exact; ``1,234.50``,
 ``¥1234.5``, ``￥1234.5`` and ``1234.5元`` are all 123450 fen.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -21,6 +23,25 @@ import pyarrow.compute as pc
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 TEXT = pd.StringDtype("pyarrow")
+
+# Characters that print as nothing (zero-width spaces and joiners, direction marks, a BOM
+# inside a cell) or as a plain space (no-break spaces): in an ID they only break matching.
+INVISIBLE = "[\u00a0\u00ad\u180e\u2007\u200b-\u200f\u202a-\u202f\u2060-\u2064\ufeff]"
+
+
+@dataclass
+class Parsed:
+    """One parsed column. ``causes`` names subsets of ``bad`` whose reject says more than
+    "not a date" ("invalid time"); ``cleaned`` marks cells read after dropping invisible
+    characters. Unpacks as ``values, bad``."""
+
+    values: pd.Series
+    bad: pd.Series
+    causes: dict[str, pd.Series] = field(default_factory=dict)
+    cleaned: pd.Series | None = None
+
+    def __iter__(self):
+        return iter((self.values, self.bad))
 
 
 def as_text(cells: pd.Series) -> pd.Series:
@@ -52,6 +73,19 @@ def as_text(cells: pd.Series) -> pd.Series:
     if wide.any():
         text = text.mask(wide, text[wide].map(lambda s: unicodedata.normalize("NFKC", s)).astype(TEXT))
     return text.mask(text == "")
+
+
+def identifier(cells: pd.Series) -> Parsed:
+    """IDs and team names as text, without the invisible characters that copying from
+    chat apps and web pages leaves in them (``E005\u200b`` is ``E005``)."""
+    text = as_text(cells)
+    has_invisible = pd.Series(pc.match_substring_regex(_arrow(text), pattern=INVISIBLE)
+                              .to_numpy(zero_copy_only=False), index=text.index).fillna(False).astype(bool)
+    if not has_invisible.any():
+        return Parsed(text, pd.Series(False, index=cells.index), cleaned=has_invisible)
+    cleaned = replace(text, INVISIBLE, "").str.strip()
+    cleaned = cleaned.mask(cleaned == "")
+    return Parsed(cleaned, pd.Series(False, index=cells.index), cleaned=has_invisible)
 
 
 def _typed_as_text(cells: pd.Series) -> pd.Series:
@@ -108,9 +142,16 @@ def _numeric_cells(cells: pd.Series) -> pd.Series:
     return pd.to_numeric(cells.where(is_number), errors="coerce")
 
 
-def money_fen(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Yuan amounts -> exact Int64 fen; at most two decimals."""
+# No sales line, target or trip budget comes near 100亿 yuan; beyond it a value is a pasted
+# ID or a slipped decimal, and 1M rows of it still sum inside a 64-bit count of fen.
+AMOUNT_BOUND_YUAN = 10_000_000_000
+
+
+def money_fen(cells: pd.Series) -> Parsed:
+    """Yuan amounts -> exact Int64 fen; at most two decimals, at most AMOUNT_BOUND_YUAN."""
     numbers = _numeric_cells(cells)
+    huge_number = numbers.abs() > AMOUNT_BOUND_YUAN
+    numbers = numbers.mask(huge_number)
     # A number cell is exact to the fen or it is bad (1234.567 is not rounded away).
     scaled = numbers * 100
     numbers = numbers.where((scaled - scaled.round()).abs() < 1e-6)
@@ -118,34 +159,48 @@ def money_fen(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     symbols_off = replace(text, r"[\s¥￥元]|^RMB", "")
     # Commas only as thousands separators: "1,234.50" yes, "1234,5" is not guessed at.
     parts = extract(symbols_off, r"^(?P<sign>-?)(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d{0,2}))?$")
-    whole = integers(replace(parts["whole"], ",", ""))
+    digits = replace(parts["whole"], ",", "")
+    # Longer than any amount under the bound: never cast (it would overflow int64).
+    huge_text = digits.str.lstrip("0").str.len().fillna(0) > len(str(AMOUNT_BOUND_YUAN))
+    whole = integers(digits.mask(huge_text))
     frac = integers(parts["frac"].fillna("").str.pad(2, side="right", fillchar="0")).where(parts["whole"].notna())
     sign = pd.Series(np.where(parts["sign"].fillna("") == "-", -1, 1), index=text.index).astype("Int64")
     from_text = sign * (whole * 100 + frac)
+    huge_text |= from_text.abs().fillna(0) > AMOUNT_BOUND_YUAN * 100
+    from_text = from_text.mask(huge_text)
     from_number = (numbers * 100).round().astype("Int64")
     fen = from_number.fillna(from_text)
     given = _numeric_cells(cells).notna() | text.notna()
-    return fen, given & fen.isna()
+    implausible = (huge_number | huge_text).fillna(False).astype(bool)
+    return Parsed(fen, given & fen.isna(), {"implausible_amount": implausible})
 
 
-def decimal_number(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+def decimal_number(cells: pd.Series) -> Parsed:
     numbers = _numeric_cells(cells)
     text = as_text(cells.where(numbers.isna()))
     from_text = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce").astype("Float64")
     parsed = numbers.astype("Float64").fillna(from_text)
+    parsed = parsed.mask(~np.isfinite(parsed.astype("float64").fillna(0)))  # "inf", "1e999"
     given = numbers.notna() | text.notna()
-    return parsed, given & parsed.isna()
+    return Parsed(parsed, given & parsed.isna())
 
 
-def integer_number(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+def integer_number(cells: pd.Series) -> Parsed:
     parsed, bad = decimal_number(cells)
-    fractional = parsed.notna() & (parsed.fillna(0) % 1 != 0)
+    # Past 2**53 a float no longer holds every whole number: such a count is not one.
+    fractional = parsed.notna() & ((parsed.fillna(0) % 1 != 0) | (parsed.fillna(0).abs() > 2 ** 53))
     whole = parsed.mask(fractional)
-    return whole.round().astype("Int64"), bad | fractional
+    return Parsed(whole.round().astype("Int64"), bad | fractional)
 
 
-_DATE = (r"^(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
-         r"(?:[ T]00:00(?::00)?)?$")
+# Dates the data can plausibly hold (hire dates to plan months); outside it a date is a
+# typo in the year or a number that Excel counted as days since 1900.
+PLAUSIBLE_DATES = (pd.Timestamp("1970-01-01"), pd.Timestamp("2100-12-31"))
+
+_DAY = r"(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
+_CLOCK = r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,]\d+)?)?"
+_OFFSET = r"(?P<zulu>Z)|(?P<sign>[+-])(?P<offset_hours>\d{2}):?(?P<offset_minutes>\d{2})?"
+_DATETIME = rf"^{_DAY}(?:(?:\s*T\s*|\s+){_CLOCK})?\s*(?:{_OFFSET})?$"
 
 
 def _from_parts(year, month, day, hour=None, minute=None, second=None) -> pd.Series:
@@ -161,73 +216,111 @@ def _from_parts(year, month, day, hour=None, minute=None, second=None) -> pd.Ser
     return out
 
 
-def calendar_date(cells: pd.Series, excel_serials: bool = False) -> tuple[pd.Series, pd.Series]:
-    """``2026-10-03``, ``2026/10/3``, ``2026年10月3日``, date cells, Excel serials -> datetime64 (midnight)."""
+def _written_times(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Text datetimes -> (wall clock as written, UTC offset in minutes or NA, invalid time).
+
+    A clock or offset out of range (24:00, 09:60, 09:05:60, +25:00, +05:99) is an invalid
+    time: never rolled over into the next minute, hour or day.
+    """
+    parts = extract(text, _DATETIME)
+    matched = parts["year"].notna()
+    clock = {name: integers(parts[name].fillna("0").where(matched)) for name in ("hour", "minute", "second")}
+    sign = parts["sign"].map({"+": 1, "-": -1}).astype("Int64")
+    offset_hours = integers(parts["offset_hours"]).where(sign.notna())
+    offset_minutes = integers(parts["offset_minutes"].fillna("0").where(sign.notna()))
+    offset = (sign * (offset_hours * 60 + offset_minutes)).where(sign.notna(), 0).where(
+        parts["zulu"].notna() | sign.notna())
+    invalid = matched & ((clock["hour"] > 23) | (clock["minute"] > 59) | (clock["second"] > 59)
+                         | (offset_minutes.fillna(0) > 59)
+                         | ~offset.fillna(0).between(-12 * 60, 14 * 60)).fillna(False)
+    valid = matched & ~invalid
+    wall = _from_parts(parts["year"].where(valid), parts["month"], parts["day"],
+                       *(clock[name].astype("string") for name in ("hour", "minute", "second")))
+    return wall, offset.where(valid), invalid.astype(bool)
+
+
+def _implausible(stamps: pd.Series) -> pd.Series:
+    low, high = PLAUSIBLE_DATES
+    naive = stamps.dt.tz_localize(None) if getattr(stamps.dt, "tz", None) else stamps
+    return (stamps.notna() & ((naive < low) | (naive >= high + pd.Timedelta(days=1)))).astype(bool)
+
+
+def calendar_date(cells: pd.Series, excel_serials: bool = False, zone: str = "Asia/Shanghai") -> Parsed:
+    """``2026-10-03``, ``2026/10/3``, ``2026年10月3日``, date cells, Excel serials -> datetime64 (midnight).
+
+    A date written with a time (``2026/10/3 0:00``, as Excel and ERPs export it) is that
+    date; with a zone or offset it is first converted to ``zone``, then its date taken.
+    """
     stamps = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us]")
+    from_serial = pd.Series(False, index=cells.index)
+    invalid_time = pd.Series(False, index=cells.index)
     if cells.dtype == object:
         is_date = cells.map(lambda v: isinstance(v, (dt.date, pd.Timestamp)))
         if is_date.any():
             stamps[is_date] = pd.to_datetime(cells[is_date].map(
-                lambda v: pd.Timestamp(v).tz_localize(None) if getattr(v, "tzinfo", None) else pd.Timestamp(v)
+                lambda v: pd.Timestamp(v).tz_convert(zone).tz_localize(None) if getattr(v, "tzinfo", None)
+                else pd.Timestamp(v)
             )).dt.normalize()
     elif pd.api.types.is_datetime64_any_dtype(cells):
-        stamps = cells.dt.tz_localize(None).dt.normalize() if cells.dt.tz else cells.dt.normalize()
-        return stamps.astype("datetime64[us]"), pd.Series(False, index=cells.index)
+        stamps = cells.dt.tz_convert(zone).dt.tz_localize(None) if cells.dt.tz else cells
+        stamps = stamps.dt.normalize().astype("datetime64[us]")
+        implausible = _implausible(stamps)
+        return Parsed(stamps.mask(implausible), implausible, {"implausible_date": implausible})
     rest = cells.where(stamps.isna())
     numbers = _numeric_cells(rest)
     if excel_serials and numbers.notna().any():
         serial = numbers.where((numbers > 0) & (numbers < 2958466) & (numbers % 1 == 0))
         stamps = stamps.fillna(EXCEL_EPOCH + pd.to_timedelta(serial, unit="D"))
+        from_serial = serial.notna()
     text = as_text(rest.where(numbers.isna()))
-    parts = extract(text, _DATE)
-    stamps = stamps.fillna(_from_parts(parts["year"], parts["month"], parts["day"]))
+    wall, offset, invalid_time = _written_times(text)
+    local = wall.where(offset.isna())
+    if offset.notna().any():
+        utc = (wall - pd.to_timedelta(offset.astype("float64"), unit="min")).dt.tz_localize("UTC")
+        local = local.fillna(utc.dt.tz_convert(zone).dt.tz_localize(None))
+    stamps = stamps.fillna(local.dt.normalize())
+    implausible = _implausible(stamps)
+    serial_cause = implausible & from_serial
     given = stamps.notna() | numbers.notna() | text.notna()
-    return stamps, given & stamps.isna()
+    stamps = stamps.mask(implausible)
+    return Parsed(stamps, given & stamps.isna(), {"invalid_time": invalid_time, "excel_serial": serial_cause,
+                                                  "implausible_date": implausible & ~serial_cause})
 
 
-_DATETIME = (r"^(?P<year>\d{4})[-/.年](?P<month>\d{1,2})[-/.月](?P<day>\d{1,2})日?"
-             r"(?:[ T]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?)?"
-             r"\s*(?P<offset>Z|[+-]\d{2}:?\d{2})?$")
-
-
-def local_datetime(cells: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]:
+def local_datetime(cells: pd.Series, zone: str) -> Parsed:
     """Datetimes -> tz-aware in ``zone``. Without an offset a time is in ``zone``; an
     ISO 8601 offset (``+08:00``, ``Z``) is honoured."""
     text = as_text(cells)
-    parts = extract(text, _DATETIME)
-    matched = parts["year"].notna()
-    clock = {name: parts[name].fillna("0").where(matched) for name in ("hour", "minute", "second")}
-    wall = _from_parts(parts["year"], parts["month"], parts["day"], clock["hour"], clock["minute"], clock["second"])
-    offset = parts["offset"]
+    wall, offset, invalid_time = _written_times(text)
     has_offset = offset.notna()
     result = pd.Series(pd.NaT, index=cells.index, dtype=f"datetime64[us, {zone}]")
     naive = wall.notna() & ~has_offset
     if naive.any():
         result[naive] = wall[naive].dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
     if has_offset.any():
-        sign = offset[has_offset].str[0].map({"+": 1, "-": -1, "Z": 0})
-        digits = offset[has_offset].str.replace(":", "", regex=False).str[1:]
-        minutes = (integers(digits.str[:2]).fillna(0) * 60 + integers(digits.str[2:]).fillna(0)) * sign
-        utc = (wall[has_offset] - pd.to_timedelta(minutes, unit="min")).dt.tz_localize("UTC")
-        result[has_offset] = utc.dt.tz_convert(zone)
-    return result, text.notna() & result.isna()
+        utc = (wall[has_offset] - pd.to_timedelta(offset[has_offset].astype("float64"), unit="min"))
+        result[has_offset] = utc.dt.tz_localize("UTC").dt.tz_convert(zone)
+    implausible = _implausible(result)
+    result = result.mask(implausible)
+    return Parsed(result, text.notna() & result.isna(), {"invalid_time": invalid_time,
+                                                         "implausible_date": implausible})
 
 
 _TRUE = {"是", "y", "yes", "1", "true", "t", "在职", "1.0"}
 _FALSE = {"否", "n", "no", "0", "false", "f", "离职", "0.0"}
 
 
-def yes_no(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+def yes_no(cells: pd.Series) -> Parsed:
     """是/否, Y/N, 1/0, true/false (any case) -> boolean; empty stays NA."""
     if pd.api.types.is_bool_dtype(cells):
-        return cells.astype("boolean"), pd.Series(False, index=cells.index)
+        return Parsed(cells.astype("boolean"), pd.Series(False, index=cells.index))
     text = as_text(cells.map(lambda v: str(v) if isinstance(v, bool) else v)).str.casefold()
     parsed = text.map(lambda s: True if s in _TRUE else (False if s in _FALSE else pd.NA),
                       na_action="ignore").astype("boolean")
-    return parsed, text.notna() & parsed.isna()
+    return Parsed(parsed, text.notna() & parsed.isna())
 
 
-def enumeration(cells: pd.Series, allowed: dict[str, tuple[str, ...]]) -> tuple[pd.Series, pd.Series]:
+def enumeration(cells: pd.Series, allowed: dict[str, tuple[str, ...]]) -> Parsed:
     """Map any spelling in ``allowed`` (canonical or alias, any case) to the canonical value."""
     spellings = {}
     for canonical, aliases in allowed.items():
@@ -236,29 +329,29 @@ def enumeration(cells: pd.Series, allowed: dict[str, tuple[str, ...]]) -> tuple[
             spellings[spelling.casefold().replace("_", " ")] = canonical
     text = as_text(cells)
     parsed = text.str.casefold().map(spellings).astype("string")
-    return parsed, text.notna() & parsed.isna()
+    return Parsed(parsed, text.notna() & parsed.isna())
 
 
-def month(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+def month(cells: pd.Series) -> Parsed:
     """``2026-10``, ``2026/10``, ``2026年10月`` or a date cell (Excel turns 2026-10 into a date) -> 'YYYY-MM'."""
     text = as_text(cells)
     parts = extract(text, r"^(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*月?(?:[-/.]0?1(?: 00:00:00)?)?$")
     valid = parts["year"].notna() & integers(parts["month"]).between(1, 12).fillna(False)
     label = (parts["year"] + "-" + parts["month"].str.zfill(2)).where(valid)
-    return label.astype("string"), text.notna() & label.isna()
+    return Parsed(label.astype("string"), text.notna() & label.isna())
 
 
-def pledge_period(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+def pledge_period(cells: pd.Series) -> Parsed:
     """A month (``2026-10``) or a quarter (``2026-Q4``, ``2026Q4``) -> 'YYYY-MM' or 'YYYY-Qn'."""
     months, _ = month(cells)
     text = as_text(cells).str.upper()
     quarter = extract(text, r"^(?P<year>\d{4})\s*-?\s*Q(?P<quarter>[1-4])$")
     quarters = (quarter["year"] + "-Q" + quarter["quarter"]).astype("string")
     parsed = months.fillna(quarters)
-    return parsed, text.notna() & parsed.isna()
+    return Parsed(parsed, text.notna() & parsed.isna())
 
 
-def email(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+def email(cells: pd.Series) -> Parsed:
     text = as_text(cells)
     valid = text.str.fullmatch(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+", na=False)
-    return text.where(valid), text.notna() & ~valid
+    return Parsed(text.where(valid), text.notna() & ~valid)

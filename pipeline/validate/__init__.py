@@ -30,6 +30,32 @@ class Reconciliation:
     sha256: str
     encoding: str | None
     extra_columns: list[str]
+    ids_cleaned: int = 0  # ID cells read after dropping invisible characters (zero-width space, BOM, NBSP)
+
+
+@dataclass
+class Gone:
+    """Keys of a file whose every row was rejected: what a reference to them is told."""
+
+    file: str
+    rows: pd.DataFrame  # indexed by key: _row, reason_en, reason_zh of its first rejected row
+
+    def explain(self, keys: pd.Series, what: tuple[str, str]) -> tuple[pd.Series, pd.Series]:
+        found = self.rows.reindex(keys.to_numpy())
+        en = [f"{what[0]} {k} was rejected in {self.file} row {r} ({why})"
+              for k, r, why in zip(keys, found["_row"], found["reason_en"])]
+        zh = [f"{what[1]} {k} 在 {self.file} 第 {r} 行已被拒绝（{why}）"
+              for k, r, why in zip(keys, found["_row"], found["reason_zh"])]
+        return pd.Series(en, index=keys.index), pd.Series(zh, index=keys.index)
+
+
+def _gone(file: str, typed: pd.DataFrame, rejected: pd.DataFrame, key: str) -> Gone:
+    """The keys that only rejected rows of ``typed`` hold, with the first such row's reason."""
+    reasons = rejected.set_index("_row")[["reason_en", "reason_zh"]]
+    kept = typed[~typed["_row"].isin(reasons.index)][key].dropna()
+    lost = typed[typed["_row"].isin(reasons.index) & typed[key].notna() & ~typed[key].isin(kept)]
+    first = lost.sort_values("_row").drop_duplicates(key).set_index(key)[["_row"]]
+    return Gone(file, first.join(reasons, on="_row"))
 
 
 @dataclass
@@ -46,7 +72,7 @@ class Validated:
 
 
 def _cross_column(name: str, typed: pd.DataFrame, cells: pd.DataFrame,
-                  roster: pd.DataFrame | None) -> list[pd.DataFrame]:
+                  roster: pd.DataFrame | None, gone: dict[str, Gone]) -> list[pd.DataFrame]:
     """Rules between columns of one row, and the role rules that need the roster.
     Problems quote ``cells`` (the value as written), not the parsed value."""
     found = []
@@ -68,6 +94,15 @@ def _cross_column(name: str, typed: pd.DataFrame, cells: pd.DataFrame,
             "stretch target is below the target", "挑战目标低于任务额")
         add(typed["rep_id"].isna() & typed["team"].isna(), "rep_id",
             "give a rep_id (a rep's target) or a team (a team's target)", "工号和团队不能同时为空")
+        if roster is not None:
+            # A team row for a team nobody is in would add a phantom team to the company target.
+            unknown = typed["rep_id"].isna() & typed["team"].notna() & ~typed["team"].isin(roster["team"].dropna())
+            was_rejected = unknown & typed["team"].isin(gone["roster_team"].rows.index)
+            add(unknown & ~was_rejected, "team", "team not in the roster (check the spelling, or add its people "
+                "to the roster)", "团队不在人员名单中（请检查拼写，或在人员名单中添加其成员）")
+            if was_rejected.any():
+                en, zh = gone["roster_team"].explain(typed.loc[was_rejected, "team"], ("team", "团队"))
+                found.append(problems(rows[was_rejected], "team", cells.loc[was_rejected, "team"], en, zh))
     if name == "trips":
         add(typed["end_date"] < typed["start_date"], "end_date",
             "return date is before departure", "返回日期早于出发日期")
@@ -78,21 +113,33 @@ def _cross_column(name: str, typed: pd.DataFrame, cells: pd.DataFrame,
     return found
 
 
-def _references(name: str, typed: pd.DataFrame, cells: pd.DataFrame, known: dict[str, set]) -> list[pd.DataFrame]:
+def _references(name: str, typed: pd.DataFrame, cells: pd.DataFrame, known: dict[str, set],
+                gone: dict[str, Gone]) -> list[pd.DataFrame]:
+    """Each reference must name a used row. One that names a rejected row says which row
+    and why, so a thousand sales rows do not claim a person is missing who is there."""
     found = []
     for column in DATASETS[name].columns:
         if column.references and column.references in known:
             dangling = typed[column.name].notna() & ~typed[column.name].isin(known[column.references])
-            if dangling.any():
+            lost = gone.get(column.references)
+            rejected = dangling & typed[column.name].isin(lost.rows.index) if lost else dangling & False
+            absent = dangling & ~rejected
+            if absent.any():
                 title = DATASETS[column.references].title_zh
-                where = dangling[dangling].index
+                where = absent[absent].index
                 found.append(problems(typed.loc[where, "_row"], column.name, cells.loc[where, column.name],
                                       f"not found in {column.references} (check the ID or add the person/customer)",
                                       f"在{title}中不存在"))
+            if rejected.any():
+                where = rejected[rejected].index
+                what = ("rep", "人员") if column.references == "roster" else ("customer", "客户")
+                en, zh = lost.explain(typed.loc[where, column.name], what)
+                found.append(problems(typed.loc[where, "_row"], column.name, cells.loc[where, column.name], en, zh))
     return found
 
 
-def _unknown_managers(typed: pd.DataFrame, cells: pd.DataFrame, found: list[pd.DataFrame]) -> list[pd.DataFrame]:
+def _unknown_managers(file: str, typed: pd.DataFrame, cells: pd.DataFrame,
+                      found: list[pd.DataFrame]) -> list[pd.DataFrame]:
     """manager_id must name a roster row that is itself used. Rejecting a manager can
     orphan their reports, so repeat until nothing changes (once per level of the tree)."""
     rejected = set(_rejected_rows(found)["_row"])
@@ -100,7 +147,8 @@ def _unknown_managers(typed: pd.DataFrame, cells: pd.DataFrame, found: list[pd.D
     while True:
         kept = ~typed["_row"].isin(rejected)
         known = {"roster": set(typed.loc[kept, "rep_id"].dropna())}
-        new = [p[~p["_row"].isin(rejected)] for p in _references("roster", typed[kept], cells, known)]
+        gone = {"roster": _gone(file, typed, _rejected_rows(found + orphans), "rep_id")}
+        new = [p[~p["_row"].isin(rejected)] for p in _references("roster", typed[kept], cells, known, gone)]
         new = [p for p in new if len(p)]
         if not new:
             return orphans
@@ -108,24 +156,25 @@ def _unknown_managers(typed: pd.DataFrame, cells: pd.DataFrame, found: list[pd.D
         rejected |= set(pd.concat(new)["_row"])
 
 
-def _uniqueness(name: str, typed: pd.DataFrame, clean: pd.Series) -> list[pd.DataFrame]:
+def _uniqueness(name: str, typed: pd.DataFrame, found: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """Every key that occurs twice, whatever became of its first copy (see ``duplicates``)."""
+    every = pd.Series(True, index=typed.index)
     keys: list[tuple[list[str], tuple[str, str], pd.Series]] = []
     for column in DATASETS[name].columns:
         if column.unique:
-            keys.append(([column.name], (column.name, column.alias), clean))
+            keys.append(([column.name], (column.name, column.alias), every))
     if name == "sales":
-        keys.append((["order_id", "line_no"], ("order line", "订单行"), clean))
+        keys.append((["order_id", "line_no"], ("order line", "订单行"), every))
     if name == "budget":
-        keys.append((["period", "rep_id"], ("rep target for the month", "同月个人任务额"), clean & typed["rep_id"].notna()))
-        keys.append((["period", "team"], ("team target for the month", "同月团队任务额"), clean & typed["rep_id"].isna()))
+        keys.append((["period", "rep_id"], ("rep target for the month", "同月个人任务额"), typed["rep_id"].notna()))
+        keys.append((["period", "team"], ("team target for the month", "同月团队任务额"), typed["rep_id"].isna()))
     if name == "pledges":
-        keys.append((["period", "pledger_id", "scope"], ("pledge", "业绩保证书"), clean))
-    found = []
+        keys.append((["period", "pledger_id", "scope"], ("pledge", "业绩保证书"), every))
+    earlier = _rejected_rows(found).set_index("_row")
+    duplicate_problems = []
     for key, what, eligible in keys:
-        duplicate = duplicates(typed, key, eligible, what)
-        if duplicate is not None:
-            found.append(duplicate)
-    return found
+        duplicate_problems += duplicates(typed, key, eligible, what, earlier)
+    return duplicate_problems
 
 
 def _rejected_rows(found: list[pd.DataFrame]) -> pd.DataFrame:
@@ -139,36 +188,54 @@ def _rejected_rows(found: list[pd.DataFrame]) -> pd.DataFrame:
     return joined.reset_index()[PROBLEM_COLUMNS]
 
 
+def _row_rules(name: str, raw: RawTable, typed: pd.DataFrame, found: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """Uniqueness, and for the roster the managers that must exist. Both depend on which
+    rows the other rejects, so they are repeated until the rejected rows stop changing."""
+    orphans: list[pd.DataFrame] = []
+    while True:
+        duplicate_problems = _uniqueness(name, typed, found + orphans)
+        if name != "roster":
+            return duplicate_problems
+        new = _unknown_managers(raw.path.name, typed, raw.frame, found + duplicate_problems)
+        if set(_rejected_rows(new)["_row"]) == set(_rejected_rows(orphans)["_row"]):
+            return duplicate_problems + new
+        orphans = new
+
+
 def validate(tables: dict[str, RawTable], zone: str) -> Validated:
     frames: dict[str, pd.DataFrame] = {}
     rejects: list[pd.DataFrame] = []
     reconciliation: dict[str, Reconciliation] = {}
     known: dict[str, set] = {}
+    gone: dict[str, Gone] = {}
     for name in ORDER:
         if name not in tables:
             continue
         raw = tables[name]
-        typed, found = typed_frame(raw.frame, DATASETS[name], zone, raw.path.suffix.casefold() == ".xlsx")
+        typed, found, ids_cleaned = typed_frame(raw.frame, DATASETS[name], zone,
+                                                raw.path.suffix.casefold() == ".xlsx")
+        if raw.row_problems is not None:
+            found.append(raw.row_problems)
         cells = raw.frame
-        found += _cross_column(name, typed, cells, frames.get("roster"))
+        found += _cross_column(name, typed, cells, frames.get("roster"), gone)
         if name != "roster":
-            found += _references(name, typed, cells, known)
-        clean = ~typed["_row"].isin(pd.concat(found)["_row"] if found else [])
-        found += _uniqueness(name, typed, clean)
-        if name == "roster":
-            found += _unknown_managers(typed, cells, found)
+            found += _references(name, typed, cells, known, gone)
+        found += _row_rules(name, raw, typed, found)
         rejected = _rejected_rows(found)
         used = typed[~typed["_row"].isin(rejected["_row"])].reset_index(drop=True)
         if name == "roster":
             used["active"] = used["active"].fillna(True).astype(bool)
             known["roster"] = set(used["rep_id"])
+            gone["roster"] = _gone(raw.path.name, typed, rejected, "rep_id")
+            gone["roster_team"] = _gone(raw.path.name, typed, rejected, "team")
         if name == "customers":
             known["customers"] = set(used["customer_id"])
+            gone["customers"] = _gone(raw.path.name, typed, rejected, "customer_id")
         frames[name] = used
         rejected.insert(0, "file", raw.path.name)
         rejects.append(rejected.rename(columns={"_row": "row"}))
         reconciliation[name] = Reconciliation(raw.path.name, raw.rows_read, len(used), len(rejected),
-                                              raw.sha256, raw.encoding, raw.extra_columns)
+                                              raw.sha256, raw.encoding, raw.extra_columns, ids_cleaned)
     all_rejects = pd.concat(rejects, ignore_index=True)[REJECT_COLUMNS] if rejects else \
         pd.DataFrame(columns=REJECT_COLUMNS)
     return Validated(frames, all_rejects, reconciliation)

@@ -24,12 +24,29 @@ KIND_WORDS = {
     "email": ("not an email address", "不是有效邮箱地址"),
 }
 
+# Bad cells whose cause is known say so, with what to do.
+CAUSE_WORDS = {
+    "invalid_time": ("invalid time: hour 0-23, minute and second 0-59, offset -12:00 to +14:00",
+                     "时间无效：小时应为 0-23，分、秒应为 0-59，时区偏移应在 -12:00 至 +14:00 之间"),
+    "implausible_date": (f"implausible date: outside {parse.PLAUSIBLE_DATES[0]:%Y-%m-%d} to "
+                         f"{parse.PLAUSIBLE_DATES[1]:%Y-%m-%d} (a typo in the year?)",
+                         f"日期不合理：不在 {parse.PLAUSIBLE_DATES[0]:%Y-%m-%d} 至 "
+                         f"{parse.PLAUSIBLE_DATES[1]:%Y-%m-%d} 之间（年份输错？）"),
+    "excel_serial": ("a number in a date column: Excel counts it as days since 1900, which gives an implausible "
+                     "date; type the full date (2026-10-03) or format the cell as a date",
+                     "日期列中是数字：Excel 将其视为自 1900 年起的天数，得到不合理的日期；请填写完整日期（如 2026-10-03）"),
+    "implausible_amount": (f"implausible amount: beyond {parse.AMOUNT_BOUND_YUAN:,} yuan (a pasted ID or a "
+                           "misplaced decimal point?)",
+                           f"金额不合理：超过 {parse.AMOUNT_BOUND_YUAN:,} 元（误贴了编号或小数点错位？）"),
+}
 
-def parse_column(cells: pd.Series, column: Column, zone: str, excel: bool) -> tuple[pd.Series, pd.Series]:
+
+def parse_column(cells: pd.Series, column: Column, zone: str, excel: bool) -> parse.Parsed:
     kind = column.kind
     if kind == "text":
-        text = parse.as_text(cells)
-        return text, pd.Series(False, index=cells.index)
+        return parse.Parsed(parse.as_text(cells), pd.Series(False, index=cells.index))
+    if kind == "id":
+        return parse.identifier(cells)
     if kind == "money":
         return parse.money_fen(cells)
     if kind == "number":
@@ -37,7 +54,7 @@ def parse_column(cells: pd.Series, column: Column, zone: str, excel: bool) -> tu
     if kind == "integer":
         return parse.integer_number(cells)
     if kind == "date":
-        return parse.calendar_date(cells, excel_serials=excel)
+        return parse.calendar_date(cells, excel_serials=excel, zone=zone)
     if kind == "datetime":
         return parse.local_datetime(cells, zone)
     if kind == "bool":
@@ -53,14 +70,26 @@ def parse_column(cells: pd.Series, column: Column, zone: str, excel: bool) -> tu
     raise ValueError(f"unknown column kind {kind}")
 
 
-def typed_frame(raw: pd.DataFrame, dataset: Dataset, zone: str, excel: bool) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """Parse every column; report cells that are malformed, missing, out of range or unknown."""
+def typed_frame(raw: pd.DataFrame, dataset: Dataset, zone: str,
+                excel: bool) -> tuple[pd.DataFrame, list[pd.DataFrame], int]:
+    """Parse every column; report cells that are malformed, missing, out of range or unknown.
+    Also returns how many ID cells were read after dropping invisible characters."""
     typed = pd.DataFrame({"_row": raw["_row"].astype("int64")}, index=raw.index)
     found: list[pd.DataFrame] = []
+    cleaned = 0
     rows = raw["_row"]
     for column in dataset.columns:
-        values, bad = parse_column(raw[column.name], column, zone, excel)
+        parsed = parse_column(raw[column.name], column, zone, excel)
+        values, bad = parsed
         typed[column.name] = values
+        if parsed.cleaned is not None:
+            cleaned += int(parsed.cleaned.sum())
+        for cause, mask in parsed.causes.items():
+            mask = mask & bad
+            if mask.any():
+                en, zh = CAUSE_WORDS[cause]
+                found.append(problems(rows[mask], column.name, raw.loc[mask, column.name], en, zh))
+                bad = bad & ~mask
         if bad.any():
             if column.kind == "enum":
                 allowed = " / ".join(f"{k} ({'/'.join(v)})" if v else k for k, v in (column.enum or {}).items())
@@ -70,12 +99,12 @@ def typed_frame(raw: pd.DataFrame, dataset: Dataset, zone: str, excel: bool) -> 
                 en, zh = KIND_WORDS[column.kind]
                 found.append(problems(rows[bad], column.name, raw.loc[bad, column.name], en, zh))
         if column.required:
-            missing = values.isna() & ~bad
+            missing = values.isna() & ~parsed.bad
             if missing.any():
                 found.append(problems(rows[missing], column.name, raw.loc[missing, column.name],
                                       "required value is missing", "必填项为空"))
         found.extend(_range_problems(values, column, rows, raw[column.name]))
-    return typed, found
+    return typed, found, cleaned
 
 
 def _range_problems(values: pd.Series, column: Column, rows: pd.Series, cells: pd.Series) -> list[pd.DataFrame]:
@@ -98,21 +127,43 @@ def _range_problems(values: pd.Series, column: Column, rows: pd.Series, cells: p
     return found
 
 
-def duplicates(typed: pd.DataFrame, key: list[str], eligible: pd.Series, what: tuple[str, str]) -> pd.DataFrame | None:
-    """Later copies of a key among ``eligible`` rows, each naming the first row kept."""
+def duplicates(typed: pd.DataFrame, key: list[str], eligible: pd.Series, what: tuple[str, str],
+               earlier: pd.DataFrame) -> list[pd.DataFrame]:
+    """A key that occurs twice is a problem whatever became of its first copy.
+
+    Later copies are rejected, naming the first row: kept when it is otherwise clean,
+    else rejected too (``earlier``: reasons by row). A rejected first copy also names its
+    later copies, so neither row's reject tells half the story."""
     candidates = typed[eligible & typed[key].notna().all(axis=1)]
     repeated = candidates.duplicated(key, keep="first")
     if not repeated.any():
-        return None
+        return []
     first_rows = candidates.groupby(key, sort=False)["_row"].transform("first")
     later = candidates[repeated]
     first = first_rows[repeated]
     value = later[key].astype("string").agg(" / ".join, axis=1)
-    frame = pd.DataFrame({
+    first_rejected = first.isin(earlier.index)
+    column = "+".join(key)
+    found = [pd.DataFrame({
         "_row": later["_row"].to_numpy(),
-        "column": "+".join(key),
+        "column": column,
         "value": value.to_numpy(),
-        "reason_en": [f"duplicate {what[0]}; the first copy in row {r} is kept" for r in first],
-        "reason_zh": [f"{what[1]}重复，保留第 {r} 行的首条记录" for r in first],
-    })
-    return frame
+        "reason_en": [f"duplicate {what[0]}; the first copy in row {r} was rejected too" if gone
+                      else f"duplicate {what[0]}; the first copy in row {r} is kept"
+                      for r, gone in zip(first, first_rejected)],
+        "reason_zh": [f"{what[1]}重复，第 {r} 行的首条记录也已被拒绝" if gone
+                      else f"{what[1]}重复，保留第 {r} 行的首条记录"
+                      for r, gone in zip(first, first_rejected)],
+    })]
+    if first_rejected.any():
+        again = later[first_rejected.to_numpy()].groupby(first[first_rejected].to_numpy())["_row"] \
+            .agg(lambda r: ", ".join(map(str, r)))
+        heads = candidates[candidates["_row"].isin(again.index)].set_index("_row")
+        found.append(pd.DataFrame({
+            "_row": again.index.to_numpy(),
+            "column": column,
+            "value": heads.loc[again.index, key].astype("string").agg(" / ".join, axis=1).to_numpy(),
+            "reason_en": [f"duplicate {what[0]}: it occurs again in row {r}" for r in again],
+            "reason_zh": [f"{what[1]}重复：第 {r} 行再次出现" for r in again],
+        }))
+    return found
