@@ -97,7 +97,8 @@ def mail_options(command):
 def _send(folder: Path, inputs: Path, settings, live: bool, resend_changed: bool) -> None:
     from .deliver import deliver
     from .month_end import load_roster
-    report = deliver(folder, load_roster(inputs, settings), settings, live=live, resend_changed=resend_changed)
+    report = deliver(folder, load_roster(inputs, settings), settings, inputs=inputs, live=live,
+                     resend_changed=resend_changed)
     if report.skipped:
         click.echo("Not mailed: " + "; ".join(f"{s.name} ({s.rep_id}, {s.reason})" for s in report.skipped))
     if not live:

@@ -53,6 +53,12 @@ class ConfigError(SalespackError):
         super().__init__(f"{where}: {message}" if where else message, hint)
 
 
+class OutputsError(SalespackError):
+    """The outputs folder cannot be written: the user's environment, not our fault."""
+
+    exit_code = 2
+
+
 class PeriodError(SalespackError):
     """A period given on the command line is not a month (or quarter) we understand."""
 

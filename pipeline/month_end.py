@@ -24,7 +24,7 @@ from . import __version__
 from .compute import MonthFigures, compute_month, compute_team
 from .compute import pledges as pledge_figures
 from .config import Settings
-from .errors import InputError
+from .errors import InputError, OutputsError, SalespackError
 from .read import read_inputs, read_table
 from .read.files import locate
 from .render.contexts import pack_context
@@ -34,7 +34,7 @@ from .render.documents import (certificate_file_name, certificate_jobs, finish_c
                                render_certificates)
 from .render.pdf import render_pages, render_pdf, template_roots, worker_pool
 from .render.i18n import translator
-from .render.output import atomic_target, checksum, write_bytes
+from .render.output import atomic_target, checksum, failed_folder, staged_folder, write_bytes
 from .render.xlsx import write_workbook
 from .validate import Validated, validate
 
@@ -50,6 +50,15 @@ class RunResult:
     documents: list[Path] = field(default_factory=list)
     team_packs: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+
+    def moved_to(self, folder: Path) -> RunResult:
+        """The same run once its staging folder became ``folder``."""
+        def moved(path: Path) -> Path:
+            return folder / path.relative_to(self.folder)
+        self.documents = [moved(p) for p in self.documents]
+        self.team_packs = {team: moved(p) for team, p in self.team_packs.items()}
+        self.folder = folder
+        return self
 
 
 class RejectedRows(InputError):
@@ -68,13 +77,6 @@ def load_roster(inputs: Path, settings: Settings) -> pd.DataFrame:
         raise InputError("the roster is missing.", file=str(inputs),
                          hint="Add roster.csv, roster.xlsx or roster.parquet to the inputs folder.")
     return validate({"roster": read_table(path, "roster", settings)}, settings.timezone).frames["roster"]
-
-
-def clear_unfinished(folder: Path) -> None:
-    """A run killed mid-write leaves ``.<name>.part`` files, never a half file under a
-    real name; the next run removes them."""
-    for leftover in folder.rglob(".*.part"):
-        leftover.unlink(missing_ok=True)
 
 
 def rejects_summary(validated: Validated, rejects_path: Path, shown: int = 5) -> str:
@@ -102,8 +104,9 @@ def write_rejects(validated: Validated, target: Path) -> None:
 
 
 @contextlib.contextmanager
-def run_log(folder: Path):
-    """``run.log`` in the period folder: what the run did, for whoever reads it next morning."""
+def run_log(folder: Path, on_failure: str = ""):
+    """``run.log`` in the period folder: what the run did, for whoever reads it next morning.
+    ``on_failure``: a last line for a run that stops (what the user still has)."""
     folder.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(folder / "run.log", mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -113,12 +116,46 @@ def run_log(folder: Path):
     try:
         yield
     except BaseException as error:
-        log.error("stopped: %s", getattr(error, "message", None) or f"{error.__class__.__name__}: {error}")
+        # The console gets this message from the command itself: the stop goes to run.log only.
+        stop = getattr(error, "message", None) or f"{error.__class__.__name__}: {error}"
+        handler.handle(log.makeRecord(log.name, logging.ERROR, __file__, 0, "stopped: %s", (stop,), None))
+        hint = getattr(error, "hint", "")
+        for line in (hint, on_failure):
+            if line:
+                handler.handle(log.makeRecord(log.name, logging.ERROR, __file__, 0, "%s", (line,), None))
         raise
     finally:
         log.removeHandler(handler)
         log.setLevel(previous)
         handler.close()
+
+
+def last_complete_run(folder: Path) -> str:
+    """What the period folder holds, said for a run that did not replace it."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        return f"{folder} still holds the last complete run (generated {manifest['generated_at']}), untouched."
+    except (OSError, ValueError, KeyError):
+        return f"No complete run of {folder.name} exists yet."
+
+
+@contextlib.contextmanager
+def period_folder(final: Path):
+    """The period folder of a run, built in staging and swapped in only when complete.
+    A run that fails says, in its message and its run.log, what the folder still holds."""
+    untouched = f"{last_complete_run(final)} This run's log: {failed_folder(final) / 'run.log'}"
+    try:
+        with staged_folder(final) as staging:
+            try:
+                with run_log(staging, on_failure=untouched):
+                    yield final, staging
+            except SalespackError as error:
+                # The hint is read when the message is shown: say where things stand.
+                error.hint = f"{error.hint}\n{untouched}".strip()
+                raise
+    except OSError as error:
+        raise OutputsError(f"cannot write the period folder {final} ({error.strerror or error}).",
+                           "Choose a writable folder with --outputs, or free some space, and run again.") from None
 
 
 def run_month_end(inputs: Path, outputs: Path, period: pd.Period, settings: Settings, *,
@@ -127,25 +164,29 @@ def run_month_end(inputs: Path, outputs: Path, period: pd.Period, settings: Sett
     clock = time.perf_counter()
     validated = load_inputs(inputs, settings)  # unusable input stops the run before anything is written
     timings = {"read_validate": time.perf_counter() - clock}
-    with run_log(Path(outputs) / str(period)):
-        clear_unfinished(Path(outputs) / str(period))
+    with period_folder(Path(outputs) / str(period)) as (final, staging):
         log.info("salespack %s: period %s, inputs %s, mode %s", __version__, period, Path(inputs).resolve(),
                  "lenient" if lenient else "strict")
-        return _month_end(validated, outputs, period, settings, lenient, config_path, user_templates, timings)
+        result = _month_end(validated, staging, period, settings, lenient, config_path, user_templates, timings,
+                            rejects_shown=failed_folder(final) / "rejects.csv")
+    return result.moved_to(final)
 
 
-def _month_end(validated: Validated, outputs: Path, period: pd.Period, settings: Settings, lenient: bool,
-               config_path: Path | None, user_templates: Path | None, timings: dict[str, float]) -> RunResult:
+def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: Settings, lenient: bool,
+               config_path: Path | None, user_templates: Path | None, timings: dict[str, float],
+               rejects_shown: Path) -> RunResult:
+    """The run in ``folder`` (its staging folder); ``rejects_shown``: where a strict stop
+    leaves rejects.csv for the user."""
     started = time.perf_counter()
-    folder = Path(outputs) / str(period)
 
     result = RunResult(period, folder, validated, timings=timings)
     for name, seen in validated.reconciliation.items():
-        log.info("%s (%s, %s): read %d, used %d, rejected %d", name, seen.file, seen.encoding or "-",
-                 seen.rows_read, seen.rows_used, seen.rows_rejected)
+        log.info("%s (%s, %s): read %d, used %d, rejected %d%s", name, seen.file, seen.encoding or "-",
+                 seen.rows_read, seen.rows_used, seen.rows_rejected,
+                 f"; invisible characters removed from {seen.ids_cleaned} ID cells" if seen.ids_cleaned else "")
     write_rejects(validated, folder / "rejects.csv")
     if validated.rejected_rows and not lenient:
-        raise RejectedRows(rejects_summary(validated, folder / "rejects.csv"),
+        raise RejectedRows(rejects_summary(validated, rejects_shown),
                            hint="Fix these rows in the exports and run again, or pass --lenient to "
                                 "render a provisional pack without them.")
 
@@ -287,7 +328,7 @@ def write_manifest(result: RunResult, settings: Settings, config_path: Path | No
         "inputs": {
             name: {"file": r.file, "rows_read": r.rows_read, "rows_used": r.rows_used,
                    "rows_rejected": r.rows_rejected, "sha256": r.sha256, "encoding": r.encoding,
-                   "extra_columns": r.extra_columns}
+                   "extra_columns": r.extra_columns, "ids_cleaned": r.ids_cleaned}
             for name, r in result.validated.reconciliation.items()
         },
         "outputs": {str(p.relative_to(folder)): checksum(p) for p in
@@ -305,16 +346,16 @@ def render_certificates_only(inputs: Path, outputs: Path, period: pd.Period, set
                              user_templates: Path | None = None) -> list[Path]:
     """The certificates of ``period`` itself (``salespack certificates --period``)."""
     validated = load_inputs(inputs, settings)
-    folder = Path(outputs) / "certificates" / str(period)
-    if validated.rejected_rows:
-        folder.mkdir(parents=True, exist_ok=True)
-        write_rejects(validated, folder / "rejects.csv")
-        raise RejectedRows(rejects_summary(validated, folder / "rejects.csv"),
-                           hint="Fix these rows first; `salespack validate` lists them all.")
     from .compute import targets
-    frames = validated.frames
-    budget = frames["budget"].assign(period=pd.PeriodIndex(frames["budget"]["period"], freq="M"))
-    goals = targets.budget_by_grain(budget, frames["roster"], "target")
-    sheet = pledge_figures.certificates(frames.get("pledges"), frames["roster"], goals["rep_id"], goals["team"],
-                                        period, pledge_figures.certificate_periods(period))
-    return render_certificates(sheet, folder, period, settings, user_templates)
+    with period_folder(Path(outputs) / "certificates" / str(period)) as (final, folder):
+        if validated.rejected_rows:
+            write_rejects(validated, folder / "rejects.csv")
+            raise RejectedRows(rejects_summary(validated, failed_folder(final) / "rejects.csv"),
+                               hint="Fix these rows first; `salespack validate` lists them all.")
+        frames = validated.frames
+        budget = frames["budget"].assign(period=pd.PeriodIndex(frames["budget"]["period"], freq="M"))
+        goals = targets.budget_by_grain(budget, frames["roster"], "target")
+        sheet = pledge_figures.certificates(frames.get("pledges"), frames["roster"], goals["rep_id"], goals["team"],
+                                            period, pledge_figures.certificate_periods(period))
+        written = render_certificates(sheet, folder, period, settings, user_templates)
+    return [final / path.relative_to(folder) for path in written]

@@ -88,9 +88,13 @@ def test_strict_mode_stops_on_a_rejected_row_and_writes_only_rejects(sample_copy
     assert result.exit_code == 2
     assert "sales.csv row 7, column amount: '十二元'" in result.output
     assert "--lenient" in result.output and "Traceback" not in result.output
-    written = sorted(p.name for p in (tmp_path / "out" / "2026-10").iterdir())
+    # No complete run of the month exists: no period folder; the attempt's rejects and log beside it.
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["2026-10.failed"]
+    written = sorted(p.name for p in (tmp_path / "out" / "2026-10.failed").iterdir())
     assert written == ["rejects.csv", "run.log"]
-    assert "stopped: 1 input rows were rejected" in (tmp_path / "out" / "2026-10" / "run.log").read_text("utf-8")
+    log = (tmp_path / "out" / "2026-10.failed" / "run.log").read_text("utf-8")
+    assert "stopped: 1 input rows were rejected" in log and "No complete run of 2026-10 exists yet" in log
+    assert result.output.count("1 input rows were rejected") == 1  # said once, not logged twice
 
 
 def test_lenient_mode_renders_a_provisional_pack_that_reconciles(sample_copy, tmp_path):

@@ -146,6 +146,8 @@ class Story:
     left_running: list[int] = field(default_factory=list)
     pdfs_after_grace: list[str] = field(default_factory=list)
     problems_after_workers: list[str] = field(default_factory=list)
+    published_at_kill: bool = True
+    published_after_workers: bool = True
     # the two runs started together
     codes: list[int] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
@@ -170,24 +172,26 @@ def story(tmp_path_factory) -> Story:
         story.killed_pid = run.pid
         deadline = time.monotonic() + RUN_LIMIT_S
         while time.monotonic() < deadline and run.poll() is None:
-            if folder.is_dir() and any(folder.rglob(".*.pdf.*.part")):  # a PDF is being written
+            if outputs.is_dir() and any(outputs.rglob(".*.pdf.*.part")):  # a PDF is being written (in staging)
                 break
             time.sleep(0.02)
         assert run.poll() is None, f"the run ended before rendering was seen:\n{(base / 'killed.log').read_text()}"
-        assert any(folder.rglob(".*.pdf.*.part")), "rendering did not begin within the time limit"
+        assert any(outputs.rglob(".*.pdf.*.part")), "rendering did not begin within the time limit"
         story.workers_at_kill = [pid for pid in _process_group_members(run.pid) if pid != run.pid]
         stray.update(story.workers_at_kill)
         os.kill(run.pid, signal.SIGKILL)
         run.wait(timeout=30)
-        story.pdfs_at_kill = sorted(str(p.relative_to(folder)) for p in folder.rglob("*.pdf"))
-        story.problems_at_kill = pdf_problems(folder)
+        story.pdfs_at_kill = sorted(str(p.relative_to(outputs)) for p in outputs.rglob("*.pdf"))
+        story.problems_at_kill = pdf_problems(outputs)
+        story.published_at_kill = folder.exists()
         # what the killed run left running (its layout workers, if any), after a grace period
         story.left_running = _wait_gone(_process_group_members(run.pid), 5.0)
         stray.update(story.left_running)
-        story.pdfs_after_grace = sorted(str(p.relative_to(folder)) for p in folder.rglob("*.pdf"))
+        story.pdfs_after_grace = sorted(str(p.relative_to(outputs)) for p in outputs.rglob("*.pdf"))
         _kill(story.left_running)  # ours: stop them so they cannot write into the next run
         assert not _wait_gone(story.left_running, 10.0), "could not stop the killed run's processes"
-        story.problems_after_workers = pdf_problems(folder)
+        story.problems_after_workers = pdf_problems(outputs)
+        story.published_after_workers = folder.exists()
 
         # 2. two runs started together on the same outputs folder
         clock = time.monotonic()
@@ -260,11 +264,17 @@ def test_killed_run_leaves_no_partial_pdf(story):
     assert not story.problems_after_workers, "\n".join(story.problems_after_workers)
 
 
+def test_killed_run_publishes_no_period_folder(story):
+    # It was building in staging: the period folder appears only with a complete run.
+    assert not story.published_at_kill and not story.published_after_workers
+
+
 def test_rerun_after_kill_completes_cleanly(story):
     folder = story.folder
     assert 0 in story.codes, "\n".join(story.outputs)
-    leftovers = sorted(str(p.relative_to(folder)) for p in folder.rglob("*.part"))
+    leftovers = sorted(str(p.relative_to(folder.parent)) for p in folder.parent.rglob("*.part"))
     assert not leftovers, f"unfinished files left behind: {leftovers}"
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name], "the killed run's staging folder is left"
     pdfs = sorted(folder.rglob("*.pdf"))
     names = {str(p.relative_to(folder)) for p in pdfs}
     assert {"summary-pack.pdf", "certificates.pdf", "teams/一部.pdf"} <= names, names

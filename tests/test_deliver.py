@@ -521,31 +521,50 @@ def test_permanent_failure_of_one_address(outputs, tmp_path, smtp_server):
     assert server.mailbox.recipients()[16:] == [bad]
 
 
-def test_resend_changed_sends_only_the_changed_letter(outputs, tmp_path, smtp_server):
+def test_resend_changed_sends_only_the_changed_letters(outputs, sample_copy, tmp_path, smtp_server):
+    """E005's pledge for next month is corrected and the month rerun: the ledger outlives the
+    rerun, and only letters whose documents changed (E005's certificate, and the packs, which
+    carry the run's time) are sent again, and only when asked."""
     server = smtp_server()
     config = write_config(tmp_path, smtp_port=server.port)
     folder = outputs / PERIOD
     assert send(outputs, config, "--live").exit_code == 0
     assert len(server.mailbox.received) == 17
+    before = {p: sha(p.read_bytes()) for p in folder.rglob("*.pdf")}
 
+    pledges = sample_copy / "pledges.csv"
+    text = pledges.read_bytes().decode("gb18030")
+    assert "2026-11,E005,个人,500000,300," in text
+    pledges.write_bytes(text.replace("2026-11,E005,个人,500000,300,", "2026-11,E005,个人,520000,300,")
+                        .encode("gb18030"))
+    rerun = invoke("run", "--inputs", str(sample_copy), "--outputs", str(outputs), "--period", PERIOD,
+                   "--config", str(config))
+    assert rerun.exit_code == 0, rerun.output
+    changed_files = {p for p, digest in before.items() if sha(p.read_bytes()) != digest}
     changed, = certificate_files(folder, "E005")  # 张伟
-    changed.write_bytes(changed.read_bytes() + b"\n% corrected\n")
+    assert changed in changed_files
+    expected = expected_letters(folder)
+    resent = {address for address, want in expected.items() if {f for f, _n in want["files"]} & changed_files}
+    assert "zhangwei@jnjg.example.cn" in resent and len(resent) < len(expected)
 
-    plain = send(outputs, config, "--live")
+    def send_now(*extra):
+        return invoke("send", "--outputs", str(outputs), "--inputs", str(sample_copy), "--period", PERIOD,
+                      "--config", str(config), "--live", *extra)
+
+    plain = send_now()
     assert plain.exit_code == 0, plain.output
     assert len(server.mailbox.received) == 17, "a changed letter was sent again without --resend-changed"
     assert "zhangwei@jnjg.example.cn" in plain.output and "--resend-changed" in plain.output, plain.output
     assert "not sent again" in plain.output
 
-    again = send(outputs, config, "--live", "--resend-changed")
+    again = send_now("--resend-changed")
     assert again.exit_code == 0, again.output
-    assert len(server.mailbox.received) == 18
-    last = server.mailbox.received[-1]
-    assert last.rcpt_tos == ["zhangwei@jnjg.example.cn"]
-    assert [sha(d) for _n, d in attachments(last.message)] == [sha(changed.read_bytes())]
+    assert sorted(to for m in server.mailbox.received[17:] for to in m.rcpt_tos) == sorted(resent)
+    to_zhang, = [m for m in server.mailbox.received[17:] if m.rcpt_tos == ["zhangwei@jnjg.example.cn"]]
+    assert [sha(d) for _n, d in attachments(to_zhang.message)] == [sha(changed.read_bytes())]
 
-    settled = send(outputs, config, "--live")
-    assert settled.exit_code == 0 and len(server.mailbox.received) == 18, settled.output
+    settled = send_now()
+    assert settled.exit_code == 0 and len(server.mailbox.received) == 17 + len(resent), settled.output
     assert "not sent again" not in settled.output
 
 

@@ -3,7 +3,7 @@ files, each in its file's own format and encoding (issue "Bad input").
 
 Every bad row is new (new IDs, or a later copy of an existing key, or the work of a
 person who is unknown or rejected), so once it is rejected every figure must equal
-the clean sample's. Strict mode stops with a readable summary and only rejects.csv and run.log;
+the clean sample's. Strict mode stops with a readable summary and only rejects.csv and run.log (beside the period folder);
 lenient mode renders a provisional pack whose rejects.csv names exactly these rows.
 """
 
@@ -298,7 +298,8 @@ def test_strict_stops_with_a_readable_summary_and_writes_only_rejects(dirty, tmp
     output = result.output
     assert result.exit_code == 2, output
     assert "Traceback" not in output and "Internal error" not in output
-    folder = tmp_path / "out" / SAMPLE_PERIOD
+    assert not (tmp_path / "out" / SAMPLE_PERIOD).exists()  # a period folder only holds a complete run
+    folder = tmp_path / "out" / f"{SAMPLE_PERIOD}.failed"
     assert sorted(p.name for p in folder.iterdir()) == ["rejects.csv", "run.log"]
     rejects = _rejects(folder)
     assert f"{len(bad)} input rows were rejected" in output

@@ -35,6 +35,9 @@ class MonthFigures:
     field: FieldWork            # visits, cadence, funnel, satisfaction, trips of P
     plan: pd.DataFrame          # targets of P+1 by team, rep and week
     plan_calendar_known: bool   # False: the holiday library did not cover P+1's year
+    # Teams whose stretch of P counts rows without a stretch at their target (and whether
+    # the company's does): the pack says so under the results.
+    stretch_at_target: tuple[list[str], bool] = ([], False)
 
 
 def _ranked(figures: pd.DataFrame, eligible: pd.Series, tie_break: pd.Index) -> pd.DataFrame:
@@ -51,7 +54,7 @@ def compute_month(frames: dict[str, pd.DataFrame], period: pd.Period, settings: 
     rows = organisation.sales_rows(frames["sales"], roster)
     in_period = rows[rows["month"] == period]
     goals = targets.budget_by_grain(budget, roster, "target")
-    reach = targets.budget_by_grain(budget, roster, "stretch")
+    reach, counted_at_target = targets.stretch_by_grain(budget, roster)
 
     rep_targets_now = goals["rep_id"].index[goals["rep_id"].get(period, pd.Series(dtype="Int64")).notna()] \
         if period in goals["rep_id"].columns else pd.Index([])
@@ -100,7 +103,17 @@ def compute_month(frames: dict[str, pd.DataFrame], period: pd.Period, settings: 
     plan, calendar_known = plan_sheet(next_month, coming, settings.plan)
     return MonthFigures(period, reps, teams, company, settled, by_product, by_class,
                         differences.reset_index(), next_month, certificate_sheet, tuple(frames),
-                        work, plan, calendar_known)
+                        work, plan, calendar_known, stretch_at_target(counted_at_target, period, teams.index))
+
+
+def stretch_at_target(counted: dict[str, pd.DataFrame], period: pd.Period,
+                      shown: pd.Index) -> tuple[list[str], bool]:
+    """The teams shown whose stretch of ``period`` counts some rows at their target, and
+    whether the company's does."""
+    def in_period(table: pd.DataFrame) -> pd.Series:
+        return table[period] if period in table.columns else pd.Series(False, index=table.index)
+    teams = in_period(counted["team"]).reindex(shown, fill_value=False)
+    return sorted(teams.index[teams.astype(bool)]), bool(in_period(counted[COMPANY]).any())
 
 
 def next_month_targets(roster: pd.DataFrame, goals: dict[str, pd.DataFrame], coming: pd.Period) -> pd.DataFrame:

@@ -48,3 +48,30 @@ def company_budget(team_months: pd.DataFrame) -> pd.DataFrame:
 def budget_by_grain(budget: pd.DataFrame, roster: pd.DataFrame, column: str) -> dict[str, pd.DataFrame]:
     teams = team_budget(budget, roster, column)
     return {"rep_id": rep_budget(budget, column), "team": teams, COMPANY: company_budget(teams)}
+
+
+def stretch_by_grain(budget: pd.DataFrame, roster: pd.DataFrame) -> tuple[dict[str, pd.DataFrame],
+                                                                          dict[str, pd.DataFrame]]:
+    """Stretch per grain and month, and where a stretch counts rows at their target.
+
+    kpis.md: "When some budget rows of a team (or some teams of the company) have a
+    stretch and others do not, a row without one counts at its own target in the sum, so
+    a stretch is never below its target; when none has one, the stretch is empty. A rep
+    without a stretch keeps stretch and stretch_attainment empty."
+    """
+    rows = budget.assign(reach=budget["stretch"].fillna(budget["target"]),
+                         with_stretch=budget["stretch"].notna().astype("Int64"),
+                         one=pd.Series(1, index=budget.index, dtype="Int64"))
+    with_stretch = team_budget(rows, roster, "with_stretch")
+    teams = team_budget(rows, roster, "reach").where(with_stretch > 0).astype("Int64")
+    team_counted = (with_stretch > 0) & (with_stretch < team_budget(rows, roster, "one"))
+
+    team_targets = team_budget(budget, roster, "target")
+    team_reach = teams.reindex_like(team_targets).fillna(team_targets)
+    any_team = teams.reindex_like(team_targets).notna().any(axis=0)
+    company = company_budget(team_reach).where(any_team, axis=1).astype("Int64")
+    without = teams.reindex_like(team_targets).isna() & team_targets.notna()
+    company_counted = pd.DataFrame([any_team & (without.any(axis=0) | team_counted.reindex_like(
+        team_targets).fillna(False).astype(bool).any(axis=0))], index=company.index)
+    grains = {"rep_id": rep_budget(budget, "stretch"), "team": teams, COMPANY: company}
+    return grains, {"team": team_counted.fillna(False).astype(bool), COMPANY: company_counted}

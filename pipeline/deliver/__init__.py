@@ -18,7 +18,8 @@ import pandas as pd
 
 from ..config import Settings
 from ..errors import ConfigError, InputError
-from ..render.output import write_bytes
+from ..render.output import failed_folder, write_bytes
+from .freshness import require_current
 from .ledger import Ledger
 from .letters import Letter, Skipped, plan_letters
 from .smtp import AuthenticationRefused, Mailer, PermanentFailure
@@ -39,7 +40,9 @@ class DeliveryReport:
 def read_manifest(folder: Path) -> dict:
     path = folder / "manifest.json"
     if not path.exists():
-        raise InputError(f"there is no finished run for {folder.name} (no manifest.json).", file=str(folder),
+        failed = failed_folder(folder)
+        attempt = f" The last run stopped: see {failed / 'run.log'}." if failed.is_dir() else ""
+        raise InputError(f"there is no finished run for {folder.name} (no manifest.json).{attempt}", file=str(folder),
                          hint=f"Run `salespack run --period {folder.name}` first.")
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -48,12 +51,21 @@ def _eml_name(index: int, letter: Letter) -> str:
     return f"{index:04d}-{letter.role}-{re.sub(r'[^A-Za-z0-9@._-]', '_', letter.to)}.eml"
 
 
-def deliver(folder: Path, roster: pd.DataFrame, settings: Settings, *, live: bool = False,
-            resend_changed: bool = False, environ=None, sleep=None) -> DeliveryReport:
+def deliver(folder: Path, roster: pd.DataFrame, settings: Settings, *, inputs: Path | None = None,
+            live: bool = False, resend_changed: bool = False, environ=None, sleep=None) -> DeliveryReport:
+    """Mail the run in ``folder``. With ``inputs``, only when that run is current: made
+    from the exports as they are now, with this config, its documents untouched."""
     environ = os.environ if environ is None else environ
     manifest = read_manifest(folder)
+    if inputs is not None:
+        require_current(folder, manifest, inputs, settings)
     letters, skipped = plan_letters(folder, manifest, roster, company=settings.company.name, locale=settings.locale,
                                     leadership=settings.delivery.leadership)
+    if not any(letter.role == "leadership" for letter in letters):
+        raise ConfigError("nobody would receive the company pack: the roster has no active director with an email "
+                          "and delivery.leadership is empty. Nothing was sent.", key="delivery.leadership",
+                          hint="Add the leadership's addresses to delivery.leadership in config, or give the "
+                               "director an email in the roster, then send again.")
     report = DeliveryReport(live, letters, skipped)
     sender = settings.delivery.mail_from or "salespack@localhost"
     if not live:

@@ -58,6 +58,7 @@ class DatasetRow:
     sha256: str | None
     encoding: str | None
     extra_columns: list[str]
+    ids_cleaned: int = 0
 
 
 @dataclass
@@ -79,6 +80,8 @@ class PackContext:
     reps: list[dict]
     reps_without_target: list[str]
     team_target_differences: list[dict]
+    stretch_teams_at_target: list[str]  # teams whose stretch counts rows without one at their target
+    company_stretch_at_target: bool
     variance_by_team: list[dict]
     variance_by_rep: list[dict]
     product_gains: list[dict]
@@ -101,7 +104,8 @@ def _dataset_rows(reconciliation: dict[str, Reconciliation]) -> list[DatasetRow]
         rows.append(DatasetRow(name, dataset.title_zh, seen.file if seen else None,
                                seen.rows_read if seen else None, seen.rows_used if seen else None,
                                seen.rows_rejected if seen else None, seen.sha256[:12] if seen else None,
-                               seen.encoding if seen else None, seen.extra_columns if seen else []))
+                               seen.encoding if seen else None, seen.extra_columns if seen else [],
+                               seen.ids_cleaned if seen else 0))
     return rows
 
 
@@ -127,6 +131,7 @@ def pack_context(figures: MonthFigures, reconciliation: dict[str, Reconciliation
         generated_at=generated_at, version=version, provisional=provisional, rejected_rows=rejected_rows,
         company=records(figures.company)[0], teams=records(teams, "team"), reps=records(reps, "rep_id"),
         reps_without_target=no_target, team_target_differences=records(figures.team_target_differences),
+        stretch_teams_at_target=figures.stretch_at_target[0], company_stretch_at_target=figures.stretch_at_target[1],
         variance_by_team=records(by_variance_team, "team"), variance_by_rep=records(by_variance_rep, "rep_id"),
         product_gains=records(product[product["change"] > 0]),
         product_losses=records(product[product["change"] < 0].sort_values("change")),

@@ -1,11 +1,13 @@
 """Writing outputs so that a crash never leaves a half-written file: each file is
-written under a temporary name in its folder and renamed into place."""
+written under a temporary name in its folder and renamed into place, and each period
+folder is built under a staging name and swapped in whole."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -38,3 +40,61 @@ def write_bytes(target: Path, data: bytes) -> None:
 
 def checksum(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# A period folder is always one complete run: a run builds it under a staging name beside
+# it and swaps it in only when everything is written.
+STAGING, REPLACED, FAILED = ".staging-", ".replaced-", ".failed"
+
+
+def failed_folder(target: Path) -> Path:
+    """Where a run that did not complete leaves its ``run.log`` and ``rejects.csv``."""
+    return target.with_name(target.name + FAILED)
+
+
+def clear_abandoned(target: Path) -> None:
+    """Undo what a killed run left beside ``target``: its staging folder, and a complete
+    run it had moved aside to swap in its own (put back when the swap did not happen)."""
+    parent = target.parent
+    if not parent.is_dir():
+        return
+    for replaced in sorted(parent.glob(f".{target.name}{REPLACED}*")):
+        if not target.exists():
+            os.replace(replaced, target)
+        else:
+            shutil.rmtree(replaced, ignore_errors=True)
+    for staging in parent.glob(f".{target.name}{STAGING}*"):
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def staged_folder(target: Path, keep: tuple[str, ...] = ("ledger.sqlite",), leave_on_failure=("run.log", "rejects.csv")):
+    """Yield a new, empty staging folder beside ``target``; when the block completes, it
+    replaces ``target`` in one rename (the files named in ``keep`` carried over from the
+    run it replaces). When the block fails, ``target`` is left exactly as it was, and the
+    staging folder's ``leave_on_failure`` files go to ``failed_folder(target)``."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    clear_abandoned(target)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{STAGING}", dir=target.parent))
+    os.chmod(staging, 0o777 & ~_umask())
+    try:
+        yield staging
+    except BaseException:
+        failed = failed_folder(target)
+        shutil.rmtree(failed, ignore_errors=True)
+        failed.mkdir()
+        for name in leave_on_failure:
+            if (staging / name).exists():
+                os.replace(staging / name, failed / name)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    for name in keep:
+        if (target / name).exists():
+            shutil.copy2(target / name, staging / name)
+    replaced = target.with_name(f".{target.name}{REPLACED}{staging.name.rpartition(STAGING)[2]}")
+    if target.exists():
+        os.replace(target, replaced)
+    os.replace(staging, target)
+    shutil.rmtree(replaced, ignore_errors=True)
+    shutil.rmtree(failed_folder(target), ignore_errors=True)
