@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import logging
 import re
@@ -39,6 +40,9 @@ from .render.xlsx import write_workbook
 from .validate import Validated, validate
 
 log = logging.getLogger("salespack")
+
+# Errors of the user's disk, not of ours: a read-only or full folder, no permission.
+ENVIRONMENT_ERRORS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR}
 
 
 @dataclass
@@ -154,7 +158,10 @@ def period_folder(final: Path):
                 error.hint = f"{error.hint}\n{untouched}".strip()
                 raise
     except OSError as error:
-        raise OutputsError(f"cannot write the period folder {final} ({error.strerror or error}).",
+        if error.errno not in ENVIRONMENT_ERRORS:
+            raise
+        raise OutputsError(f"cannot write the period folder {final} ({error.strerror or error}: "
+                           f"{error.filename or final}).",
                            "Choose a writable folder with --outputs, or free some space, and run again.") from None
 
 

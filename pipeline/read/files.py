@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import warnings
 from pathlib import Path
 
@@ -87,26 +88,21 @@ def decode(data: bytes, name: str, forced: str | None = None) -> tuple[str, str,
     return str(guess), guess.encoding, {}
 
 
-def _utf8(line: bytes) -> bool:
-    try:
-        line.decode("utf-8")
-        return True
-    except UnicodeDecodeError:
-        return False
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes that are not UTF-8, as surrogateescape keeps them
 
 
 def _mixed_lines(data: bytes, bom: bool) -> tuple[str, str, dict[int, str]] | None:
     """UTF-8 lines among GB18030 ones (or the reverse): each line decoded in its own
     encoding, the file's encoding being that of most lines (UTF-8 when it has a BOM).
     None when the file is not such a mix."""
-    lines = (data[3:] if bom else data).split(b"\n")
-    kinds = ["ascii" if line.isascii() else "utf-8" if _utf8(line) else "gb18030" for line in lines]
+    lines = (data[3:] if bom else data).decode("utf-8", "surrogateescape").split("\n")
+    kinds = ["ascii" if line.isascii() else "gb18030" if _NOT_UTF8.search(line) else "utf-8" for line in lines]
     counts = {kind: kinds.count(kind) for kind in ("utf-8", "gb18030")}
     if not counts["utf-8"] or not counts["gb18030"]:
         return None
     main = "utf-8" if bom or counts["utf-8"] > counts["gb18030"] else "gb18030"
-    text = "\n".join(line.decode(kind if kind != "ascii" else "ascii", errors="replace")
-                     for line, kind in zip(lines, kinds))
+    text = "\n".join(line.encode("utf-8", "surrogateescape").decode("gb18030", errors="replace")
+                     if kind == "gb18030" else line for line, kind in zip(lines, kinds))
     foreign = {index: kind for index, kind in enumerate(kinds) if kind not in ("ascii", main)}
     return text, ("utf-8-sig" if bom else main), foreign
 

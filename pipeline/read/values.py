@@ -203,12 +203,9 @@ _OFFSET = r"(?P<zulu>Z)|(?P<sign>[+-])(?P<offset_hours>\d{2}):?(?P<offset_minute
 _DATETIME = rf"^{_DAY}(?:(?:\s*T\s*|\s+){_CLOCK})?\s*(?:{_OFFSET})?$"
 
 
-def _from_parts(year, month, day, hour=None, minute=None, second=None) -> pd.Series:
-    parts = pd.DataFrame({"year": year, "month": month, "day": day})
-    for name, values in (("hour", hour), ("minute", minute), ("second", second)):
-        if values is not None:
-            parts[name] = values
-    parts = parts.apply(integers)
+def _from_parts(parts: pd.DataFrame) -> pd.Series:
+    """Int64 year, month, day, hour, minute, second -> datetime64; NaT where any is missing
+    or the day does not exist (30 February). Clocks must already be in range."""
     complete = parts.notna().all(axis=1)
     out = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[us]")
     if complete.any():
@@ -222,21 +219,31 @@ def _written_times(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     A clock or offset out of range (24:00, 09:60, 09:05:60, +25:00, +05:99) is an invalid
     time: never rolled over into the next minute, hour or day.
     """
-    parts = extract(text, _DATETIME)
-    matched = parts["year"].notna()
-    clock = {name: integers(parts[name].fillna("0").where(matched)) for name in ("hour", "minute", "second")}
-    sign = parts["sign"].map({"+": 1, "-": -1}).astype("Int64")
-    offset_hours = integers(parts["offset_hours"]).where(sign.notna())
-    offset_minutes = integers(parts["offset_minutes"].fillna("0").where(sign.notna()))
-    offset = (sign * (offset_hours * 60 + offset_minutes)).where(sign.notna(), 0).where(
-        parts["zulu"].notna() | sign.notna())
-    invalid = matched & ((clock["hour"] > 23) | (clock["minute"] > 59) | (clock["second"] > 59)
-                         | (offset_minutes.fillna(0) > 59)
-                         | ~offset.fillna(0).between(-12 * 60, 14 * 60)).fillna(False)
-    valid = matched & ~invalid
-    wall = _from_parts(parts["year"].where(valid), parts["month"], parts["day"],
-                       *(clock[name].astype("string") for name in ("hour", "minute", "second")))
-    return wall, offset.where(valid), invalid.astype(bool)
+    index = text.index
+    day = extract(text, rf"^{_DAY}$")  # most cells of a date column: the cheap pattern first
+    parts = pd.DataFrame({name: integers(day[name]) for name in ("year", "month", "day")}, index=index)
+    for name in ("hour", "minute", "second"):
+        parts[name] = pd.Series(0, index=index, dtype="Int64").where(parts["year"].notna())
+    offset = pd.Series(pd.NA, index=index, dtype="Int64")
+    invalid = pd.Series(False, index=index)
+    rest = parts["year"].isna() & text.notna()
+    if rest.any():
+        timed = extract(text[rest], _DATETIME)
+        matched = timed["year"].notna()
+        numbers = {name: integers(timed[name]) for name in ("year", "month", "day")}
+        numbers.update({name: integers(timed[name].fillna("0")).where(matched)
+                        for name in ("hour", "minute", "second")})
+        sign = timed["sign"].map({"+": 1, "-": -1}).astype("Int64")
+        offset_minutes = integers(timed["offset_minutes"].fillna("0")).where(sign.notna())
+        signed = (sign * (integers(timed["offset_hours"]) * 60 + offset_minutes)).where(sign.notna(), 0)
+        offset[rest] = signed.where(timed["zulu"].notna() | sign.notna())
+        invalid[rest] = (matched & ((numbers["hour"] > 23) | (numbers["minute"] > 59) | (numbers["second"] > 59)
+                                    | (offset_minutes.fillna(0) > 59)
+                                    | ~offset[rest].fillna(0).between(-12 * 60, 14 * 60))).fillna(False)
+        for name, values in numbers.items():
+            parts.loc[rest, name] = values
+    parts = parts.mask(invalid, pd.NA)
+    return _from_parts(parts), offset.mask(invalid), invalid.astype(bool)
 
 
 def _implausible(stamps: pd.Series) -> pd.Series:
