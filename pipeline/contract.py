@@ -29,6 +29,7 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     positive: bool = False  # strictly > 0 (pledge of 0 is rejected)
+    one_line: bool = False  # a name printed in headings, letters and file names: no line break
     references: str | None = None  # "roster" or "customers": the value must exist there
 
 
@@ -39,6 +40,7 @@ class Dataset:
     columns: tuple[Column, ...]
     required_dataset: bool = False
     key: tuple[str, ...] = field(default=())  # unique together when all given
+    title_en: str = ""  # the title an English document prints (the data page)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -46,18 +48,18 @@ class Dataset:
 
 ROSTER = Dataset("roster", "人员名单", (
     Column("rep_id", "工号", "id", required=True, unique=True),
-    Column("name", "姓名", "text", required=True),
+    Column("name", "姓名", "text", required=True, one_line=True),
     Column("role", "岗位", "enum", required=True, enum=ROLES),
     Column("team", "团队", "id"),
     Column("manager_id", "上级工号", "id", references="roster"),
     Column("email", "邮箱", "email"),
     Column("hire_date", "入职日期", "date"),
     Column("active", "在职", "bool"),
-), required_dataset=True)
+), required_dataset=True, title_en="Roster")
 
 CUSTOMERS = Dataset("customers", "客户档案", (
     Column("customer_id", "客户编号", "id", required=True, unique=True),
-    Column("name", "客户名称", "text", required=True),
+    Column("name", "客户名称", "text", required=True, one_line=True),
     Column("owner_rep_id", "负责人工号", "id", references="roster"),
     Column("class", "客户等级", "enum", enum=CLASSES),
     Column("stage", "客户阶段", "enum", enum=STAGES),
@@ -65,7 +67,7 @@ CUSTOMERS = Dataset("customers", "客户档案", (
     Column("lon", "经度", "number", minimum=-180, maximum=180),
     Column("region", "区域", "text"),
     Column("created_date", "建档日期", "date"),
-))
+), title_en="Customers")
 
 SALES = Dataset("sales", "销售明细", (
     Column("order_id", "订单号", "id", required=True),
@@ -77,7 +79,7 @@ SALES = Dataset("sales", "销售明细", (
     Column("quantity", "数量", "number"),
     Column("amount", "金额", "money", required=True),
     Column("cost", "成本", "money"),
-), required_dataset=True, key=("order_id", "line_no"))
+), required_dataset=True, key=("order_id", "line_no"), title_en="Sales orders")
 
 VISITS = Dataset("visits", "拜访记录", (
     Column("visit_id", "拜访编号", "id", required=True, unique=True),
@@ -89,7 +91,7 @@ VISITS = Dataset("visits", "拜访记录", (
     Column("checkin_lon", "签到经度", "number", minimum=-180, maximum=180),
     Column("visit_type", "拜访类型", "enum", enum=VISIT_TYPES),
     Column("summary", "拜访内容", "text"),
-))
+), title_en="Visits")
 
 BUDGET = Dataset("budget", "销售目标", (
     Column("period", "月份", "month", required=True),
@@ -97,7 +99,7 @@ BUDGET = Dataset("budget", "销售目标", (
     Column("team", "团队", "id"),
     Column("target", "任务额", "money", required=True, minimum=0),
     Column("stretch", "挑战目标", "money", minimum=0),
-), required_dataset=True)
+), required_dataset=True, title_en="Sales targets")
 
 PLEDGES = Dataset("pledges", "业绩保证书", (
     Column("period", "期间", "pledge_period", required=True),
@@ -106,7 +108,7 @@ PLEDGES = Dataset("pledges", "业绩保证书", (
     Column("pledge_amount", "保证金额", "money", required=True, positive=True),
     Column("forfeit_amount", "乐捐金额", "money", required=True, minimum=0),
     Column("signed_date", "签署日期", "date"),
-))
+), title_en="Pledges")
 
 SURVEYS = Dataset("surveys", "客户满意度调查", (
     Column("survey_id", "问卷编号", "id", required=True, unique=True),
@@ -116,7 +118,7 @@ SURVEYS = Dataset("surveys", "客户满意度调查", (
     Column("sales_score", "销售服务满意度", "integer", minimum=1, maximum=5),
     Column("service_score", "售后满意度", "integer", minimum=1, maximum=5),
     Column("comment", "意见", "text"),
-))
+), title_en="Satisfaction surveys")
 
 TRIPS = Dataset("trips", "出差计划", (
     Column("trip_id", "出差编号", "id", required=True, unique=True),
@@ -126,7 +128,7 @@ TRIPS = Dataset("trips", "出差计划", (
     Column("planned_customers", "计划拜访客户", "id"),
     Column("budget_amount", "预算费用", "money", required=True, minimum=0),
     Column("actual_amount", "实际费用", "money", minimum=0),
-))
+), title_en="Trips")
 
 DATASETS: dict[str, Dataset] = {d.name: d for d in
                                 (ROSTER, CUSTOMERS, SALES, VISITS, BUDGET, PLEDGES, SURVEYS, TRIPS)}

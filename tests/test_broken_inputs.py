@@ -261,7 +261,7 @@ FILE_CASES = [
     pytest.param(_sales_only_blank_lines, ["sales.csv", "empty"], id="csv-blank-lines-only"),
     pytest.param(_sales_blank_header, ["sales.csv", "order_id", "订单号"], id="csv-blank-header"),
     pytest.param(_budget_empty_workbook, ["budget.xlsx", "headers"], id="xlsx-empty-workbook"),
-    pytest.param(_wrong_sheet, ["budget.xlsx", "不存在", "销售目标", "inputs.datasets.<name>.sheet"],
+    pytest.param(_wrong_sheet, ["budget.xlsx", "不存在", "销售目标", "inputs.datasets.budget.sheet"],
                  id="wrong-sheet"),
     pytest.param(_ascii_on_gbk_sales, ["sales.csv", "ascii", "inputs.encoding"], id="forced-ascii-on-gbk"),
     pytest.param(_ascii_everywhere, ["ascii", ".csv", "inputs.encoding"], id="forced-ascii-everywhere"),

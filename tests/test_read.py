@@ -423,7 +423,7 @@ def test_wrong_sheet_name(tmp_path):
         read(path, "sales", settings)
     message = str(caught.value)
     assert message.startswith("sales.xlsx: has no sheet '明细' (sheets: Sheet1)")
-    assert "inputs.datasets.<name>.sheet" in message
+    assert "inputs.datasets.sales.sheet" in message  # the dataset named, not a placeholder
 
 
 def test_two_files_for_one_dataset(tmp_path):

@@ -102,7 +102,7 @@ RULES = [
     pytest.param("sales", "S3,1,2026-10-06,R01,C01,abc", 5, "amount", "abc",
                  "not an amount in yuan", id="amount-text"),
     pytest.param("sales", "S3,1,2026-10-06,R01,C01,12.345", 5, "amount", "12.345",
-                 "not an amount in yuan", id="amount-three-decimals"),
+                 "has more than two decimals", id="amount-three-decimals"),
     pytest.param("sales", "S3,1,2026-13-01,R01,C01,70", 5, "order_date", "2026-13-01",
                  "not a date", id="date-month-13"),
     pytest.param("sales", "S3,1,46298,R01,C01,70", 5, "order_date", "46298",

@@ -15,7 +15,8 @@ from ..config import Settings
 from ..contract import DATASETS
 from ..errors import InputError
 from .columns import match_columns
-from .files import load_csv, load_parquet, load_xlsx, locate, sha256
+from .files import load_csv, load_parquet, locate, sha256
+from .sheets import load_xlsx
 
 
 @dataclass
@@ -38,17 +39,18 @@ class RawTable:
 def read_table(path: Path, dataset: str, settings: Settings) -> RawTable:
     options = settings.inputs.for_dataset(dataset)
     suffix = path.suffix.casefold()
-    encoding, row_problems = None, None
     if path.stat().st_size == 0:
         raise InputError("is empty.", file=path.name, hint="Export the data again.")
     if suffix == ".csv":
-        frame, encoding, row_problems = load_csv(path, options.encoding or settings.inputs.encoding)
+        loaded = load_csv(path, options.encoding or settings.inputs.encoding)
     elif suffix == ".xlsx":
-        frame = load_xlsx(path, options.sheet)
+        loaded = load_xlsx(path, options.sheet, dataset)
     else:
-        frame = load_parquet(path)
+        loaded = load_parquet(path)
+    frame, encoding, row_problems = loaded.frame, loaded.encoding, loaded.row_problems
     headers = [h for h in frame.columns if h != "_row"]
-    matched, extra = match_columns(headers, DATASETS[dataset], options.columns, path.name)
+    matched, extra = match_columns(headers, DATASETS[dataset], options.columns, path.name,
+                                   written=loaded.headers_as_written, sheet_note=loaded.sheet_note)
     frame = frame[["_row", *matched]].rename(columns=matched)
     for column in DATASETS[dataset].columns:
         if column.name not in frame:

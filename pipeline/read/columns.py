@@ -25,12 +25,19 @@ def _repeat_of(header: str, matched: dict[str, str], wanted: dict[str, str]) -> 
     return None
 
 
-def match_columns(headers: list[str], dataset: Dataset, mapped: dict[str, str],
-                  file: str) -> tuple[dict[str, str], list[str]]:
+def match_columns(headers: list[str], dataset: Dataset, mapped: dict[str, str], file: str,
+                  written: dict[str, str] | None = None, sheet_note: str = "") -> tuple[dict[str, str], list[str]]:
     """Return ``{header in file: canonical}`` and the extra headers to ignore.
 
     A required column that is not there is an InputError with the nearest header.
+    ``written``: headers as the file writes them (a repeated one is read as ``金额.1``);
+    ``sheet_note``: which sheet was read, for a workbook.
     """
+    written = written or {}
+
+    def as_written(header: str) -> str:
+        return written.get(header, header)
+
     wanted: dict[str, str] = {}
     for column in dataset.columns:
         wanted[fold(column.name)] = column.name
@@ -46,8 +53,13 @@ def match_columns(headers: list[str], dataset: Dataset, mapped: dict[str, str],
         canonical = wanted.get(fold(header)) or _repeat_of(header, matched, wanted)
         if canonical in matched.values():
             first = next(h for h, c in matched.items() if c == canonical)
-            raise InputError(f"columns '{first}' and '{header}' both hold {canonical}.", file=file,
-                             column=canonical, hint="Keep one of them, or rename the other.")
+            position = {h: i for i, h in enumerate(headers, start=1)}
+            if fold(as_written(first)) == fold(as_written(header)):
+                problem = (f"the header '{as_written(header)}' is there twice (columns {position[first]} and "
+                           f"{position[header]}).")
+            else:
+                problem = f"columns '{as_written(first)}' and '{as_written(header)}' both hold {canonical}."
+            raise InputError(problem, file=file, column=canonical, hint="Keep one of them, or rename the other.")
         if canonical is None:
             extra.append(header)
         else:
@@ -55,12 +67,12 @@ def match_columns(headers: list[str], dataset: Dataset, mapped: dict[str, str],
     missing = [c for c in dataset.columns if c.required and c.name not in matched.values()]
     if missing:
         column = missing[0]
-        as_written = {fold(h): h for h in extra}
-        near = difflib.get_close_matches(fold(column.alias), list(as_written), n=1) or \
-            difflib.get_close_matches(fold(column.name), list(as_written), n=1)
-        hint = f"Did you mean '{as_written[near[0]]}'? " if near else ""
+        extra_written = {fold(h): as_written(h) for h in extra}
+        near = difflib.get_close_matches(fold(column.alias), list(extra_written), n=1) or \
+            difflib.get_close_matches(fold(column.name), list(extra_written), n=1)
+        hint = f"Did you mean '{extra_written[near[0]]}'? " if near else ""
         raise InputError(f"required column '{column.name}' ({column.alias}) is missing.", file=file,
                          column=column.name,
                          hint=hint + f"Rename the header, or map it in config: "
-                                     f"inputs.datasets.{dataset.name}.columns.")
+                                     f"inputs.datasets.{dataset.name}.columns." + (f" {sheet_note}" if sheet_note else ""))
     return matched, extra

@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -62,6 +63,12 @@ def decode(data: bytes, name: str, forced: str | None = None) -> tuple[str, str,
         except UnicodeDecodeError:
             raise InputError("starts with a UTF-16 byte-order mark but is not UTF-16.", file=name,
                              hint="Save the whole file again in one encoding (UTF-8 or GBK).") from None
+    wide = _utf16_without_mark(data)
+    if wide:
+        try:
+            return data.decode(wide), wide, {}
+        except UnicodeDecodeError:
+            pass
     if b"\x00" in data[:8192]:
         raise InputError("is a binary file, not a CSV export.", file=name,
                          hint="Export the data as CSV or XLSX and try again.")
@@ -89,6 +96,20 @@ def decode(data: bytes, name: str, forced: str | None = None) -> tuple[str, str,
 
 
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes that are not UTF-8, as surrogateescape keeps them
+
+
+def _utf16_without_mark(data: bytes) -> str | None:
+    """Excel's "Unicode text" is UTF-16; without its byte-order mark, text of mostly ASCII
+    and CJK shows as a zero in every other byte."""
+    head = data[:4096]
+    if len(head) < 4 or len(head) % 2:
+        head = head[:len(head) - len(head) % 2]
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.6 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.6 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 def _mixed_lines(data: bytes, bom: bool) -> tuple[str, str, dict[int, str]] | None:
@@ -133,9 +154,9 @@ def read_bytes(path: Path) -> bytes:
                          hint="Check that it is not open in Excel and that you may read it.") from None
 
 
-def _longer_than_header(text: str) -> int | None:
+def _longer_than_header(text: str, delimiter: str = ",") -> int | None:
     """The record number (header = 1) of the first record with more fields than the header."""
-    records = csv.reader(io.StringIO(text))
+    records = csv.reader(io.StringIO(text), delimiter=delimiter)
     width = len(next(records, []))
     for number, record in enumerate(records, start=2):
         if len(record) > width:
@@ -145,7 +166,7 @@ def _longer_than_header(text: str) -> int | None:
 
 def _record_of_lines(text: str, lines: set[int]) -> dict[int, int]:
     """Physical line (0-based) -> CSV record number (header = 1) of the record holding it."""
-    records = csv.reader(io.StringIO(text))
+    records = csv.reader(io.StringIO(text), delimiter=separator(text))
     found, start = {}, 0
     for number, _record in enumerate(records, start=1):
         for line in range(start, records.line_num):
@@ -178,66 +199,74 @@ def encoding_problems(text: str, encoding: str, foreign: dict[int, str]) -> pd.D
                          "reason_en": reasons_en, "reason_zh": reasons_zh}) if rows else None
 
 
-def load_csv(path: Path, forced_encoding: str | None) -> tuple[pd.DataFrame, str, pd.DataFrame | None]:
+@dataclass
+class Loaded:
+    """A file as loaded: its rows (``_row`` = the user's row number) and what a message
+    about it needs to say."""
+
+    frame: pd.DataFrame
+    encoding: str | None = None
+    row_problems: pd.DataFrame | None = None  # rows the file itself spoils (another encoding)
+    headers_as_written: dict[str, str] = field(default_factory=dict)  # header as read -> as in the file
+    sheet_note: str = ""  # which sheet was read, and the others
+
+
+SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def separator(text: str) -> str:
+    """The field separator of a CSV: the one that splits its header line the most (a
+    comma when none does). Excel writes ';' in some locales and tabs for "Unicode text"."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    counts = {mark: len(next(csv.reader([header], delimiter=mark), [])) for mark in SEPARATORS}
+    best = max(counts, key=lambda mark: (counts[mark], mark == ","))
+    return best if counts[best] > 1 else ","
+
+
+def _unclosed_quote(text: str, delimiter: str) -> int | None:
+    """The record number (header = 1) of a record whose opening quote is never closed."""
+    records = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    number = 0
+    try:
+        for number, _record in enumerate(records, start=1):
+            pass
+    except csv.Error:
+        return number + 1
+    return None
+
+
+def load_csv(path: Path, forced_encoding: str | None) -> Loaded:
     text, encoding, foreign = decode(read_bytes(path), path.name, forced_encoding)
     if not text.strip():
         raise InputError("is empty.", file=path.name, hint="Export the data again; the file has no header row.")
+    mark = separator(text)
     try:
         with warnings.catch_warnings():
             # A record longer than the header must not shift its values into other columns.
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), dtype=pd.StringDtype("pyarrow"), keep_default_na=False,
-                                skip_blank_lines=False, on_bad_lines="error", engine="c", index_col=False)
+            frame = pd.read_csv(io.StringIO(text), sep=mark, dtype=pd.StringDtype("pyarrow"),
+                                keep_default_na=False, skip_blank_lines=False, on_bad_lines="error",
+                                engine="c", index_col=False)
     except pd.errors.ParserWarning:
-        line = _longer_than_header(text)
+        line = _longer_than_header(text, mark)
         raise InputError(f"line {line} has more fields than the header.", file=path.name,
                          hint="Remove the extra separator (often a trailing comma) or add the missing header.") from None
     except (pd.errors.ParserError, ValueError) as error:
+        row = _unclosed_quote(text, mark)
+        if row is not None:
+            raise InputError(f"row {row} has a quote (\") that is never closed, so everything after it would be "
+                             "read as one value.", file=path.name,
+                             hint="Remove the stray quote or close it (a quote inside a value is written twice: "
+                                  "\"\"), then save the file again.") from None
         detail = str(error).strip().splitlines()[-1]
         raise InputError(f"is not a well-formed CSV ({detail}).", file=path.name,
                          hint="Check the separators and quotes on that line, or save it again from Excel as CSV.") from None
-    return _numbered(frame, 2), encoding, encoding_problems(text, encoding, foreign)
+    written = next(csv.reader([text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")], delimiter=mark), [])
+    headers = {str(read): str(original).strip() for read, original in zip(frame.columns, written)}
+    return Loaded(_numbered(frame, 2), encoding, encoding_problems(text, encoding, foreign), headers)
 
 
-def load_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-    from zipfile import BadZipFile
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, KeyError, OSError) as error:
-        raise InputError(f"is not a readable XLSX workbook ({error.__class__.__name__}).", file=path.name,
-                         hint="Open it in Excel and save it again as .xlsx.") from None
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise InputError(f"has no sheet '{sheet}' (sheets: {', '.join(book.sheetnames)}).", file=path.name,
-                             hint="Fix the sheet name in config (inputs.datasets.<name>.sheet).")
-        rows = list((book[sheet] if sheet else book.worksheets[0]).iter_rows(values_only=True))
-    finally:
-        book.close()
-    if not rows or all(v is None for v in rows[0]):
-        raise InputError("is empty or its first row holds no headers.", file=path.name,
-                         hint="Put the column headers in row 1 of the first sheet.")
-    width = len(rows[0])
-    header = _unique_headers(["" if v is None else str(v) for v in rows[0]])
-    body = [tuple(r[:width]) + (None,) * (width - len(r)) for r in rows[1:]]
-    return _numbered(pd.DataFrame(body, columns=header, dtype=object), 2)
-
-
-def _unique_headers(headers: list[str]) -> list[str]:
-    """A sheet may repeat a header or leave one blank: later copies get a suffix (as CSV
-    reading does), so each column stays one column and the first copy is the one used."""
-    seen: dict[str, int] = {}
-    unique = []
-    for index, header in enumerate(headers, start=1):
-        header = header.strip() or f"(column {index})"
-        count = seen.get(header, 0)
-        seen[header] = count + 1
-        unique.append(header if count == 0 else f"{header}.{count}")
-    return unique
-
-
-def load_parquet(path: Path) -> pd.DataFrame:
+def load_parquet(path: Path) -> Loaded:
     try:
         frame = pd.read_parquet(path)
     except Exception as error:  # pyarrow raises many kinds for a damaged file
@@ -245,4 +274,4 @@ def load_parquet(path: Path) -> pd.DataFrame:
                          hint="Write the file again from its source.") from None
     # Typed columns stay typed (values.as_text casts them in Arrow); only Python-object
     # columns (dates, decimals) need a look per cell.
-    return _numbered(frame, 1)
+    return Loaded(_numbered(frame, 1))

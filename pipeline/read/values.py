@@ -154,7 +154,8 @@ def money_fen(cells: pd.Series) -> Parsed:
     numbers = numbers.mask(huge_number)
     # A number cell is exact to the fen or it is bad (1234.567 is not rounded away).
     scaled = numbers * 100
-    numbers = numbers.where((scaled - scaled.round()).abs() < 1e-6)
+    past_the_fen = numbers.notna() & ((scaled - scaled.round()).abs() >= 1e-6)
+    numbers = numbers.mask(past_the_fen)
     text = as_text(cells.where(_numeric_cells(cells).isna()))
     symbols_off = replace(text, r"[\s¥￥元]|^RMB", "")
     # Commas only as thousands separators: "1,234.50" yes, "1234,5" is not guessed at.
@@ -172,7 +173,9 @@ def money_fen(cells: pd.Series) -> Parsed:
     fen = from_number.fillna(from_text)
     given = _numeric_cells(cells).notna() | text.notna()
     implausible = (huge_number | huge_text).fillna(False).astype(bool)
-    return Parsed(fen, given & fen.isna(), {"implausible_amount": implausible})
+    past_the_fen |= symbols_off.str.fullmatch(r"-?[\d,]+\.\d{3,}").fillna(False).astype(bool)
+    return Parsed(fen, given & fen.isna(), {"implausible_amount": implausible,
+                                            "more_than_two_decimals": past_the_fen.astype(bool) & ~implausible})
 
 
 def decimal_number(cells: pd.Series) -> Parsed:

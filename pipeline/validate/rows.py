@@ -24,6 +24,8 @@ KIND_WORDS = {
     "email": ("not an email address", "不是有效邮箱地址"),
 }
 
+LINE_BREAK = "[\r\n\v\f\u0085\u2028\u2029]"
+
 # Bad cells whose cause is known say so, with what to do.
 CAUSE_WORDS = {
     "invalid_time": ("invalid time: hour 0-23, minute and second 0-59, offset -12:00 to +14:00",
@@ -35,6 +37,9 @@ CAUSE_WORDS = {
     "excel_serial": ("a number in a date column: Excel counts it as days since 1900, which gives an implausible "
                      "date; type the full date (2026-10-03) or format the cell as a date",
                      "日期列中是数字：Excel 将其视为自 1900 年起的天数，得到不合理的日期；请填写完整日期（如 2026-10-03）"),
+    "more_than_two_decimals": ("has more than two decimals: an amount in yuan is exact to the fen (0.01); "
+                               "check for a thousands separator typed as a point",
+                               "小数超过两位：金额精确到分（0.01）；请检查是否把千位分隔符写成了小数点"),
     "implausible_amount": (f"implausible amount: beyond {parse.AMOUNT_BOUND_YUAN:,} yuan (a pasted ID or a "
                            "misplaced decimal point?)",
                            f"金额不合理：超过 {parse.AMOUNT_BOUND_YUAN:,} 元（误贴了编号或小数点错位？）"),
@@ -104,6 +109,12 @@ def typed_frame(raw: pd.DataFrame, dataset: Dataset, zone: str,
                 found.append(problems(rows[missing], column.name, raw.loc[missing, column.name],
                                       "required value is missing", "必填项为空"))
         found.extend(_range_problems(values, column, rows, raw[column.name]))
+        if column.one_line or column.kind == "id":
+            broken = values.notna() & values.astype("string").str.contains(LINE_BREAK, regex=True).fillna(False)
+            if broken.any():
+                found.append(problems(rows[broken], column.name, raw.loc[broken, column.name],
+                                      "has a line break (Alt+Enter in Excel); a name or ID is one line",
+                                      "含有换行（Excel 中的 Alt+Enter）；名称和编号只能是一行"))
     return typed, found, cleaned
 
 
