@@ -1,6 +1,7 @@
 """The command line: a thin shell over the stages.
 
-Domain errors become one readable message and exit code 2 (bad input or config)
+Domain errors become one readable message and exit code 2 (bad input, config or the
+user's environment), 75 (try again later: the lock is held, letters are left unsent)
 or 1 (internal fault); a traceback only with ``--debug``.
 """
 
@@ -16,7 +17,7 @@ import click
 
 from . import __version__
 from .config import load_settings
-from .errors import DeliveryError, SalespackError
+from .errors import DeliveryError, MailSettingsError, SalespackError
 from .lock import outputs_lock
 from .periods import last_complete_month, parse_month
 
@@ -112,8 +113,9 @@ def _send(folder: Path, inputs: Path, settings, live: bool, resend_changed: bool
                    + ", ".join(letter.to for letter in report.changed_not_resent))
     if report.unsent:
         lines = [f"  {letter.name} <{letter.to}>: {reason}" for letter, reason in report.unsent]
-        raise DeliveryError(f"{len(report.unsent)} letters are unsent:\n" + "\n".join(lines),
-                            "Fix the cause and run `salespack send --live` again: only these will be sent.")
+        error = MailSettingsError if report.needs_a_person else DeliveryError
+        raise error(f"{len(report.unsent)} letters are unsent:\n" + "\n".join(lines),
+                    "Fix the cause and run `salespack send --live` again: only these will be sent.")
 
 
 @main.command()
@@ -130,7 +132,9 @@ def run(config, inputs, outputs, period, lenient, send_after, live, resend_chang
     Examples:
       salespack run --period 2026-10
       salespack run --inputs exports/ --outputs reports/ --period 2026-10 --lenient
-    Exit codes: 0 done, 2 bad input or config (nothing rendered), 1 internal fault.
+    Exit codes: 0 done; 2 bad input, config or outputs folder (the period folder keeps
+    its last complete run); 75 try again later (another run holds the outputs folder,
+    or with --send letters are left unsent); 1 internal fault.
     """
     from .month_end import run_month_end
     settings, config = _settings(config)
@@ -163,7 +167,12 @@ def send(config, inputs, outputs, period, live, resend_changed):
       salespack send --period 2026-10                 # dry run: .eml files in outputs/2026-10/outbox/
       salespack send --period 2026-10 --live          # send; a rerun sends only what is left
     SMTP settings come from config (delivery:) and SALESPACK_SMTP_* variables; the
-    password only from SALESPACK_SMTP_PASSWORD. Exit 1 when any letter is left unsent.
+    password only from SALESPACK_SMTP_PASSWORD. Only a current run is mailed: one made
+    from the exports in --inputs as they are now, with this config, untouched since.
+    Exit codes: 0 done; 2 no current run, nobody would receive the company pack, an
+    address refused by the server, or a mail setting that does not match the server
+    (security, certificate, login); 75 try again later (the server down, busy or silent
+    after retries, or the lock is held).
     """
     settings, _config = _settings(config)
     month = _period(period, settings.timezone)
@@ -224,17 +233,33 @@ def certificates(config, inputs, outputs, period):
 def init(directory):
     """Make a working folder with a config, the sample exports and the templates to edit.
 
+    DIRECTORY must be new or empty. Exit codes: 0 done, 2 it is a file, not empty, or
+    cannot be created.
+
     \b
     Example:
       salespack init my-org && cd my-org && salespack run --period 2026-10
     """
-    if directory.exists() and any(directory.iterdir()):
-        click.echo(f"Error: {directory} is not empty. Choose a new folder.", err=True)
+    def stop(problem: str) -> None:
+        click.echo(f"Error: {directory} {problem}. Choose a new folder you may write to.", err=True)
         sys.exit(2)
-    directory.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(PROJECT / "config", directory / "config")
-    shutil.copytree(PROJECT / "inputs", directory / "inputs")
-    shutil.copytree(PROJECT / "templates", directory / "templates")
+
+    if directory.exists() and not directory.is_dir():
+        stop("is a file, not a folder")
+    if directory.is_dir() and any(directory.iterdir()):
+        stop("is not empty")
+    created = not directory.exists()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for part in ("config", "inputs", "templates"):
+            shutil.copytree(PROJECT / part, directory / part)
+    except OSError as error:
+        # Nothing half-written: what this command made goes again.
+        for part in ("config", "inputs", "templates"):
+            shutil.rmtree(directory / part, ignore_errors=True)
+        if created:
+            shutil.rmtree(directory, ignore_errors=True)
+        stop(f"cannot be written ({error.strerror or error})")
     click.echo(f"Working folder ready: {directory}/ (config/, inputs/, templates/).")
     click.echo(f"Next: cd {directory} && salespack run --period 2026-10")
 

@@ -16,7 +16,11 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from email.utils import getaddresses
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
 
@@ -26,6 +30,32 @@ DatasetName = Literal["roster", "customers", "sales", "visits", "budget", "pledg
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _not_a_yes_no(value):
+    """YAML's true/false are not numbers (pydantic would take true as 1)."""
+    if isinstance(value, bool):
+        raise ValueError("a number is needed here, not true/false")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_not_a_yes_no)]
+Count = Annotated[int, BeforeValidator(_not_a_yes_no)]
+_ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\]]+")
+
+
+def _one_address(value):
+    """One mail address, bare or with a name ("销售报表 <reports@x.cn>"); never a list, which
+    would send to every address in it."""
+    if not isinstance(value, str):
+        raise ValueError("a mail address is needed here")
+    found = getaddresses([value])
+    if len(found) != 1 or not _ADDRESS.fullmatch(found[0][1]) or value.count("@") != 1:
+        raise ValueError(f"'{value}' is not one valid mail address (give one address per entry)")
+    return value.strip()
+
+
+Address = Annotated[str, BeforeValidator(_one_address)]
 
 
 class Company(_Strict):
@@ -52,8 +82,8 @@ class Inputs(_Strict):
 
 
 class RewardTier(_Strict):
-    min_attainment: float = Field(ge=0)
-    amount: Decimal = Field(ge=0)
+    min_attainment: Number = Field(ge=0)
+    amount: Annotated[Decimal, BeforeValidator(_not_a_yes_no)] = Field(ge=0)
 
 
 def _default_tiers() -> dict[str, list[RewardTier]]:
@@ -69,6 +99,17 @@ class Pledges(_Strict):
     reward_tiers: dict[Literal["individual", "team"], list[RewardTier]] = Field(
         default_factory=_default_tiers)
 
+    @field_validator("reward_tiers")
+    @classmethod
+    def _one_amount_per_threshold(cls, tiers: dict[str, list[RewardTier]]) -> dict[str, list[RewardTier]]:
+        for scope, listed in tiers.items():
+            thresholds = [tier.min_attainment for tier in listed]
+            repeated = sorted({t for t in thresholds if thresholds.count(t) > 1})
+            if repeated:
+                raise ValueError(f"{scope}: two tiers at min_attainment {repeated[0]:g}; which amount is due "
+                                 "would be a guess. Keep one tier per threshold")
+        return tiers
+
     def tiers(self, scope: str) -> list[RewardTier]:
         return sorted(self.reward_tiers.get(scope, []), key=lambda t: t.min_attainment)
 
@@ -76,12 +117,12 @@ class Pledges(_Strict):
 class Visits(_Strict):
     """Field-work rules of kpis.md (客户拓展), with its defaults."""
 
-    geofence_radius_m: float = Field(500, gt=0, description="inclusive radius of a verified check-in")
-    cadence_days: dict[Literal["A", "B", "C"], int] = Field(
+    geofence_radius_m: Number = Field(500, gt=0, description="inclusive radius of a verified check-in")
+    cadence_days: dict[Literal["A", "B", "C"], Annotated[Count, Field(gt=0)]] = Field(
         default_factory=lambda: {"A": 7, "B": 15, "C": 30},
         description="a customer is overdue when the days since its last visit exceed this")
-    min_visit_minutes: float = Field(10, ge=0, description="visits shorter than this are short")
-    visits_per_week_standard: float = Field(2, ge=0, description="visits per active rep per week")
+    min_visit_minutes: Number = Field(10, ge=0, description="visits shorter than this are short")
+    visits_per_week_standard: Number = Field(2, ge=0, description="visits per active rep per week")
 
 
 class Plan(_Strict):
@@ -94,11 +135,11 @@ class Plan(_Strict):
 class Pack(_Strict):
     """What the company pack prints in full and what it shortens."""
 
-    list_limit: int | None = Field(
+    list_limit: Count | None = Field(
         200, ge=1, description="rows of each exception list in the company pack (overdue customers, check-ins "
                                "outside the fence, short visits, trips), most severe first; the workbook and the "
                                "team packs keep every row; null = print every row")
-    chart_reps: int = Field(
+    chart_reps: Count = Field(
         40, ge=2, description="reps drawn in a per-rep chart; with more reps the chart shows the first and "
                               "last halves of the ranking and the tables beside it list everyone")
 
@@ -109,15 +150,15 @@ class Delivery(_Strict):
     SALESPACK_SMTP_PASSWORD, never from a file."""
 
     smtp_host: str = "localhost"
-    smtp_port: int | None = Field(None, ge=1, le=65535, description="default: 587 starttls, 465 ssl, 25 none")
+    smtp_port: Count | None = Field(None, ge=1, le=65535, description="default: 587 starttls, 465 ssl, 25 none")
     security: Literal["starttls", "ssl", "none"] = "starttls"
     user: str | None = None
-    mail_from: str | None = None
+    mail_from: Address | None = None
     ca_file: str | None = Field(None, description="CA bundle for a relay with a private certificate")
-    leadership: list[str] = Field(default_factory=list, description="addresses that get the full pack too")
-    retries: int = Field(3, ge=0, le=10, description="tries after a temporary failure")
-    backoff_s: float = Field(2.0, ge=0, description="wait before the first retry; doubles each time")
-    timeout_s: float = Field(30.0, gt=0)
+    leadership: list[Address] = Field(default_factory=list, description="addresses that get the full pack too")
+    retries: Count = Field(3, ge=0, le=10, description="tries after a temporary failure")
+    backoff_s: Number = Field(2.0, ge=0, description="wait before the first retry; doubles each time")
+    timeout_s: Number = Field(30.0, gt=0)
 
     @property
     def port(self) -> int:
@@ -148,6 +189,40 @@ class Settings(_Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone '{zone}' (for example Asia/Shanghai)") from None
         return zone
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """YAML as a config needs it: a key given twice is an error (plain YAML lets the last
+    one win without a word), and dates stay text, for the typed model to check and name."""
+
+
+_ConfigLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+class DuplicateKey(yaml.YAMLError):
+    def __init__(self, key, first: int, again: int):
+        super().__init__(f"key '{key}' is given twice (lines {first} and {again}); only one can count")
+
+
+def _mapping_without_repeats(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False):
+    seen: dict = {}
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise DuplicateKey(key, seen[key], line)
+        seen[key] = line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_ConfigLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_repeats)
+
+
+def _plain(message: str) -> str:
+    """pydantic's message without its "Value error, " prefix."""
+    return message.removeprefix("Value error, ")
 
 
 def _near_miss(model: type[BaseModel], loc: tuple) -> str:
@@ -183,20 +258,22 @@ def load_settings(path: Path | None, environ=None) -> Settings:
             return Settings.model_validate(_with_environment({}, environ))
         except ValidationError as error:
             first = error.errors()[0]
-            raise ConfigError(f"{first['msg']}.", file="environment", key=".".join(map(str, first["loc"])),
+            raise ConfigError(f"{_plain(first['msg'])}.", file="environment", key=".".join(map(str, first["loc"])),
                               hint="Fix the SALESPACK_* variable.") from None
     name = str(path)
     if Path(path).is_dir():
         raise ConfigError("is a folder, not a config file.", file=name,
                           hint="Check the path given to --config (for example config/salespack.yaml).")
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_ConfigLoader) or {}
     except FileNotFoundError:
         raise ConfigError("config file not found.", file=name,
                           hint="Check the path given to --config.") from None
     except OSError as error:
         raise ConfigError(f"cannot be read ({error.__class__.__name__}).", file=name,
                           hint="Check the path given to --config and that you may read it.") from None
+    except DuplicateKey as error:
+        raise ConfigError(f"{error}.", file=name, hint="Keep one of them.") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise ConfigError(f"not valid YAML ({str(error).splitlines()[0]}).", file=name,
                           hint="Fix the syntax; `salespack init DIR` writes a valid example.") from None
@@ -211,5 +288,5 @@ def load_settings(path: Path | None, environ=None) -> Settings:
         if first["type"] == "extra_forbidden":
             raise ConfigError("unknown key." + _near_miss(Settings, first["loc"]), file=name, key=key,
                               hint="Remove it or fix its spelling.") from None
-        raise ConfigError(f"{first['msg']}.", file=name, key=key,
+        raise ConfigError(f"{_plain(first['msg'])}.", file=name, key=key,
                           hint="Fix the value; see config/salespack.yaml for an example.") from None

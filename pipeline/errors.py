@@ -7,6 +7,11 @@ only with ``--debug``.
 
 from __future__ import annotations
 
+# Exit codes: 0 done, 2 the user's input, config or environment, 1 a fault of ours, and
+# 75 "try again later" (sysexits' EX_TEMPFAIL): another run holds the lock, or letters
+# are left unsent after retries. A cron wrapper can retry on 75 alone.
+TRY_AGAIN_LATER = 75
+
 
 class SalespackError(Exception):
     """Base of the errors the CLI reports without a traceback."""
@@ -21,6 +26,17 @@ class SalespackError(Exception):
     def render(self) -> str:
         separator = "\n" if "\n" in self.message else " "  # a multi-line summary gets its hint on a line of its own
         return f"{self.message}{separator}{self.hint}".strip()
+
+    def __reduce__(self):
+        # Raised in a layout worker, it crosses back as it was (not re-initialised from its text).
+        return _restore, (type(self), self.args, self.__dict__)
+
+
+def _restore(kind: type, args: tuple, state: dict) -> SalespackError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class InputError(SalespackError):
@@ -71,13 +87,33 @@ class RenderError(SalespackError):
     exit_code = 1
 
 
+class TemplateError(SalespackError):
+    """A template or stylesheet (usually the user's copy) cannot be used: file and line."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None, hint: str = ""):
+        self.file, self.line = file, line
+        where = ", ".join(part for part in (file, f"line {line}" if line else None) if part)
+        message = message if message.endswith((".", "。")) else f"{message}."
+        super().__init__(f"{where}: {message}" if where else message, hint or (
+            "Fix the template (your copy in templates/), or delete your copy to use the project's."))
+
+
 class DeliveryError(SalespackError):
     """Mail could not be sent to everyone; the ledger knows who is left."""
 
-    exit_code = 1
+    exit_code = TRY_AGAIN_LATER
+
+
+class MailSettingsError(DeliveryError):
+    """Letters are unsent for a reason retrying cannot mend (an address the server
+    refuses, a setting that does not match the server): a person must act."""
+
+    exit_code = 2
 
 
 class LockError(SalespackError):
     """Another run holds the outputs folder."""
 
-    exit_code = 1
+    exit_code = TRY_AGAIN_LATER

@@ -12,14 +12,19 @@ import fcntl
 import os
 from pathlib import Path
 
-from .errors import LockError
+from .errors import LockError, OutputsError
 
 
 @contextlib.contextmanager
 def outputs_lock(outputs: Path):
     outputs = Path(outputs)
-    outputs.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(outputs, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        outputs.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(outputs, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as error:
+        problem = "is a file, not a folder" if outputs.is_file() else f"cannot be created or opened ({error.strerror})"
+        raise OutputsError(f"the outputs folder {outputs} {problem}.",
+                           "Choose a writable folder with --outputs.") from None
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)

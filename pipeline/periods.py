@@ -14,6 +14,9 @@ import pandas as pd
 
 from .errors import PeriodError
 
+# The years dates in the data may have (read.values.PLAUSIBLE_DATES); a period's next month
+# must fall inside them too.
+FIRST_YEAR, LAST_YEAR = 1970, 2100
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 _QUARTER = re.compile(r"^\s*(\d{4})-?Q([1-4])\s*$", re.IGNORECASE)
 
@@ -26,7 +29,11 @@ def parse_month(text: str) -> pd.Period:
             f"'{text}' is not a month.",
             "Give the period as YYYY-MM, for example --period 2026-10.",
         )
-    return pd.Period(year=int(match.group(1)), month=int(match.group(2)), freq="M")
+    year = int(match.group(1))
+    if not FIRST_YEAR <= year <= LAST_YEAR - 1:
+        raise PeriodError(f"'{text}' is outside the years salespack reports on ({FIRST_YEAR}-01 to {LAST_YEAR - 1}-12).",
+                          "Check the year; a run also plans the month after the period.")
+    return pd.Period(year=year, month=int(match.group(2)), freq="M")
 
 
 def parse_quarter(text: str) -> pd.Period | None:

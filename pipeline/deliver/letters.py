@@ -12,7 +12,7 @@ import hashlib
 import mimetypes
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
 
 import pandas as pd
@@ -51,7 +51,7 @@ class Letter:
         message["From"] = sender
         message["To"] = formataddr((self.name, self.to))
         message["Subject"] = self.subject
-        message["Message-ID"] = message_id or make_msgid(domain=sender.rpartition("@")[2] or None)
+        message["Message-ID"] = message_id or make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
         message.set_content(self.body, cte="base64")  # 7-bit safe: no relay needs 8BITMIME for it
         for attachment in self.attachments:
             kind = mimetypes.guess_type(attachment.filename)[0] or "application/octet-stream"
