@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -20,9 +21,9 @@ from ..config import Settings
 from ..errors import ConfigError, InputError
 from ..render.output import failed_folder, write_bytes
 from .freshness import require_current
-from .ledger import Ledger
+from .ledger import Entry, Ledger
 from .letters import Letter, Skipped, plan_letters
-from .smtp import AuthenticationRefused, Mailer, PermanentFailure
+from .smtp import MailError, Mailer, PermanentFailure, ServerFailure
 
 
 @dataclass
@@ -35,6 +36,13 @@ class DeliveryReport:
     already_sent: list[Letter] = field(default_factory=list)
     changed_not_resent: list[Letter] = field(default_factory=list)
     unsent: list[tuple[Letter, str]] = field(default_factory=list)
+    server_failure: ServerFailure | None = None  # what stopped the run, when the server itself failed
+    refused: int = 0  # letters the server refused for good (5xx: a bad address)
+
+    @property
+    def needs_a_person(self) -> bool:
+        """Unsent letters that waiting cannot mend: a refused address, a setting to change."""
+        return self.refused > 0 or (self.server_failure is not None and not self.server_failure.temporary)
 
 
 def read_manifest(folder: Path) -> dict:
@@ -80,37 +88,57 @@ def deliver(folder: Path, roster: pd.DataFrame, settings: Settings, *, inputs: P
     mailer = Mailer(settings.delivery, environ.get("SALESPACK_SMTP_PASSWORD"),
                     **({"sleep": sleep} if sleep else {}))
     with Ledger(folder / "ledger.sqlite") as ledger:
+        due = _due(letters, ledger, resend_changed, report)
         try:
-            for position, letter in enumerate(letters):
-                checksum = letter.checksum()
-                entry = ledger.entry(letter.key)
-                if entry and entry.state == "sent":
-                    if entry.checksum == checksum:
-                        report.already_sent.append(letter)
-                        continue
-                    if not resend_changed:
-                        report.changed_not_resent.append(letter)
-                        continue
-                # A retry of the same letter keeps its Message-ID, so a copy that did arrive is recognisable.
-                reuse = entry.message_id if entry and entry.state != "sent" and entry.checksum == checksum else None
-                message = letter.message(sender, reuse)
-                try:
-                    attempts = mailer.send(message)
-                except AuthenticationRefused as error:
-                    report.unsent += [(rest, str(error)) for rest in letters[position:]]
-                    break
-                except (PermanentFailure, ConnectionError) as error:
-                    ledger.record(letter.key, letter.to, message["Message-ID"], checksum, "failed",
-                                  settings.delivery.retries + 1, str(error))
-                    report.unsent.append((letter, str(error)))
-                    if isinstance(error, ConnectionError):
-                        # The server is gone: trying the rest would only repeat the wait.
-                        report.unsent += [(rest, "not tried: the mail server was unavailable")
-                                          for rest in letters[position + 1:]]
-                        break
-                    continue
-                ledger.record(letter.key, letter.to, message["Message-ID"], checksum, "sent", attempts)
-                report.sent.append(letter)
+            _send_due(due, mailer, ledger, sender, report)
         finally:
             mailer.close()
     return report
+
+
+class Due(NamedTuple):
+    letter: Letter
+    checksum: str
+    entry: Entry | None  # what the ledger knows of it, if anything
+
+
+def _due(letters: list[Letter], ledger: Ledger, resend_changed: bool, report: DeliveryReport) -> list[Due]:
+    """The letters to send now, in order. Those the ledger records as sent go to the
+    report instead: as already sent, or, when their documents changed since, as not sent
+    again unless asked."""
+    due = []
+    for letter in letters:
+        checksum = letter.checksum()
+        entry = ledger.entry(letter.key)
+        if entry and entry.state == "sent":
+            if entry.checksum == checksum:
+                report.already_sent.append(letter)
+                continue
+            if not resend_changed:
+                report.changed_not_resent.append(letter)
+                continue
+        due.append(Due(letter, checksum, entry))
+    return due
+
+
+def _send_due(due: list[Due], mailer: Mailer, ledger: Ledger, sender: str, report: DeliveryReport) -> None:
+    """Send each letter and record the outcome; a failure of the server itself ends the run."""
+    for position, (letter, checksum, entry) in enumerate(due):
+        # A retry of the same letter keeps its Message-ID, so a copy that did arrive is recognisable.
+        reuse = entry.message_id if entry and entry.state != "sent" and entry.checksum == checksum else None
+        message = letter.message(sender, reuse)
+        try:
+            attempts = mailer.send(message)
+        except MailError as error:
+            ledger.record(letter.key, letter.to, message["Message-ID"], checksum, "failed", error.attempts, str(error))
+            report.unsent.append((letter, str(error)))
+            if isinstance(error, PermanentFailure):
+                report.refused += 1
+            if isinstance(error, ServerFailure):
+                report.server_failure = error
+                # Each of the rest would fail the same way (a silent server: after the same wait).
+                report.unsent += [(rest.letter, f"not tried: {error.cause}") for rest in due[position + 1:]]
+                return
+            continue
+        ledger.record(letter.key, letter.to, message["Message-ID"], checksum, "sent", attempts)
+        report.sent.append(letter)
