@@ -11,7 +11,7 @@ from babel.messages.extract import extract_from_dir
 from openpyxl import Workbook, load_workbook
 from weasyprint.urls import FatalURLFetchingError
 
-from pipeline.errors import RenderError
+from pipeline.errors import RenderError, TemplateError
 from pipeline.render import filters
 from pipeline.render.i18n import translations
 from pipeline.render.pdf import PROJECT_TEMPLATES, GuardedFetcher, environment, render_pdf
@@ -76,7 +76,7 @@ def test_fetcher_allows_template_assets_and_data_uris():
 
 def test_a_document_pointing_outside_is_not_rendered(tmp_path):
     html = '<html><body><p>x</p><img src="file:///etc/passwd"></body></html>'
-    with pytest.raises((RenderError, FatalURLFetchingError)):
+    with pytest.raises((RenderError, TemplateError, FatalURLFetchingError)):
         render_pdf(html, tmp_path / "out.pdf", [PROJECT_TEMPLATES], PROJECT_TEMPLATES)
     assert not (tmp_path / "out.pdf").exists()
     assert list(tmp_path.iterdir()) == []  # no half-written temporary either

@@ -23,12 +23,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from pypdf import PdfReader, PdfWriter
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from ..errors import RenderError
+from ..errors import RenderError, SalespackError, TemplateError
 from . import filters
 from .i18n import translations
 from .output import atomic_target, write_bytes
@@ -41,11 +42,17 @@ class RefusedURL(ValueError):
 
 
 class GuardedFetcher(URLFetcher):
-    """Fetch only ``data:`` URIs and files under ``roots``; refuse everything else."""
+    """Fetch only ``data:`` URIs and files under ``roots``; refuse everything else.
+
+    Documents are laid out with the project's templates folder as their base, so a
+    stylesheet link (``base.css``) names a project file; a user templates folder (the
+    first root, when there is one) that holds a file of the same name overrides it."""
 
     def __init__(self, roots: list[Path]):
         super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
         self.roots = [root.resolve() for root in roots]
+        project = PROJECT_TEMPLATES.resolve()
+        self.overrides = [root for root in self.roots[:-1] if root != project and project in self.roots]
 
     def fetch(self, url, headers=None):
         scheme = url.split(":", 1)[0].lower()
@@ -54,8 +61,17 @@ class GuardedFetcher(URLFetcher):
         if scheme == "file":
             path = Path(unquote(urlparse(url).path)).resolve()
             if any(path.is_relative_to(root) for root in self.roots):
-                return super().fetch(url, headers)
-        raise RefusedURL(f"refused to fetch {url[:120]}: only the project's template assets are allowed")
+                return super().fetch(self._override(path).as_uri(), headers)
+        raise RefusedURL(f"refused to fetch {url[:120]}: only files of the templates folders are allowed")
+
+    def _override(self, path: Path) -> Path:
+        project = PROJECT_TEMPLATES.resolve()
+        if path.is_relative_to(project):
+            for root in self.overrides:
+                mine = (root / path.relative_to(project)).resolve()
+                if mine.is_file() and mine.is_relative_to(root):
+                    return mine
+        return path
 
 
 def template_roots(user_templates: Path | None) -> list[Path]:
@@ -74,12 +90,46 @@ def environment(locale: str, user_templates: Path | None = None) -> jinja2.Envir
     loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"default": default}, delimiter=":"), default]
     if user_templates is not None and user_templates.is_dir():
         loaders.insert(0, jinja2.FileSystemLoader(user_templates))
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
-                             undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"],
-                             trim_blocks=True, lstrip_blocks=True)
+    # Templates in a working folder are user input: the sandbox keeps them from Python's
+    # internals (``{{ cycler.__init__.__globals__ }}``), whatever they try.
+    env = SandboxedEnvironment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
+                               undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"],
+                               trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_translations(translations(locale), newstyle=True)
     filters.register(env, locale)
     return env
+
+
+def render_template(env: jinja2.Environment, name: str, **context) -> str:
+    """``name`` rendered with ``context``. A template the user broke (syntax, an unknown
+    field, a missing include, something the sandbox refuses) is a TemplateError naming the
+    template file and line; the same in one of the project's own templates is our fault."""
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as error:
+        problem = (error.message or "syntax error", error.filename or error.name or name, error.lineno)
+    except jinja2.TemplateNotFound as error:
+        problem = (f"includes '{error.name}', which is in no templates folder",
+                   *_template_frame(error.__traceback__, name))
+    except (jinja2.UndefinedError, SecurityError) as error:
+        what = "refused by the sandbox" if isinstance(error, SecurityError) else "unknown field"
+        problem = (f"{what}: {error}", *_template_frame(error.__traceback__, name))
+    message, file, line = problem
+    if Path(file).resolve().is_relative_to(PROJECT_TEMPLATES.resolve()):
+        raise RenderError(f"{file}, line {line}: {message}.", "This is a fault of salespack's own template: "
+                          "run again with --debug and report it.")
+    raise TemplateError(message, file, line)
+
+
+def _template_frame(traceback, name: str) -> tuple[str, int | None]:
+    """The innermost template frame of ``traceback`` (Jinja maps frames to template lines)."""
+    found: tuple[str, int | None] = (name, None)
+    while traceback is not None:
+        file = traceback.tb_frame.f_code.co_filename
+        if file.endswith((".html", ".htm", ".css", ".txt")):
+            found = (file, traceback.tb_lineno)
+        traceback = traceback.tb_next
+    return found
 
 
 class _WarningsCollected(logging.Handler):
@@ -92,7 +142,9 @@ class _WarningsCollected(logging.Handler):
 
 
 @contextlib.contextmanager
-def warnings_as_errors(document: str):
+def warnings_as_errors(document: str, user_templates: bool = False):
+    """Any WeasyPrint warning fails ``document``. With a user templates folder in play the
+    likely cause is an edit there (a refused URL, bad CSS): the user's to fix (exit 2)."""
     handler = _WarningsCollected()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
@@ -101,20 +153,31 @@ def warnings_as_errors(document: str):
     finally:
         logger.removeHandler(handler)
     if handler.messages:
-        raise RenderError(f"{document}: the renderer reported: {'; '.join(handler.messages[:3])}",
+        said = "; ".join(dict.fromkeys(handler.messages[:3]))
+        if user_templates:
+            raise TemplateError(f"while making {document}, the renderer reported: {said}", hint=(
+                "Fix your templates folder's template or stylesheet (links may only name files of the "
+                "templates folders), or delete your copy to use the project's."))
+        raise RenderError(f"{document}: the renderer reported: {said}",
                           "Fix the template or its stylesheet (or run with --debug for details).")
 
 
 @contextlib.contextmanager
 def render_fault(document: str):
-    """Any failure inside the renderer becomes one RenderError naming ``document``."""
+    """Any failure inside the renderer becomes one error naming ``document``: a URL the
+    templates may not fetch is the template's fault (exit 2), anything else ours."""
     try:
         yield
-    except RenderError:
+    except SalespackError:
         raise
     except BaseException as error:
         if isinstance(error, (KeyboardInterrupt, SystemExit)):
             raise
+        refused = error.__cause__ if isinstance(error.__cause__, RefusedURL) else None
+        if refused is not None:
+            raise TemplateError(f"while making {document}: {refused}", hint=(
+                "Fix the link in your templates folder's template or stylesheet: it may only name files of "
+                "the templates folders.")) from None
         raise RenderError(f"{document}: could not be rendered ({error}).",
                           "Check the template; run with --debug for details.") from error
 
@@ -122,36 +185,59 @@ def render_fault(document: str):
 def render_pdf(html: str, target: Path, roots: list[Path], base: Path) -> None:
     """Lay out ``html`` and write it atomically to ``target``."""
     # Warnings are checked before the rename: a flawed document never lands.
-    with render_fault(target.name), atomic_target(target) as temporary, warnings_as_errors(target.name):
+    with render_fault(target.name), atomic_target(target) as temporary, \
+            warnings_as_errors(target.name, len(roots) > 1):
         HTML(string=html, base_url=str(base) + "/", url_fetcher=GuardedFetcher(roots)) \
             .write_pdf(temporary, pdf_variant=None)
 
 
 def render_pages(html: str, combined: Path, pages: list[tuple[Path, str]], roots: list[Path], base: Path,
-                 extra_css: str = "") -> None:
+                 extra_css: str = "", document: str = "certificates.pdf") -> None:
     """Lay ``html`` out once; write page i to ``pages[i]`` (path, title), one file each
     carrying only its own glyphs, and every page to ``combined``.
 
-    ``extra_css`` is a user stylesheet (the run's @font-face rules)."""
-    with render_fault(combined.name):
+    ``extra_css`` is a user stylesheet (the run's @font-face rules); ``document`` names
+    what is being made in messages (``combined`` is a scratch part of it)."""
+    with render_fault(document):
         fetcher = GuardedFetcher(roots)
         font_config = FontConfiguration()
-        with warnings_as_errors(combined.name):
+        with warnings_as_errors(document, len(roots) > 1):
             stylesheets = [CSS(string=extra_css, font_config=font_config, url_fetcher=fetcher)] if extra_css else []
-            document = HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher) \
+            laid_out = HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher) \
                 .render(stylesheets=stylesheets, font_config=font_config)
-        if len(document.pages) != len(pages):
-            raise RenderError(f"{combined.name}: expected {len(pages)} pages, laid out {len(document.pages)}.",
-                              "A certificate overflows one page: shorten the template's text.")
-        with warnings_as_errors(combined.name):
-            title = document.metadata.title
-            for page, (target, page_title) in zip(document.pages, pages):
-                document.metadata.title = page_title
+        if len(laid_out.pages) != len(pages):
+            raise _overflow(document, laid_out.pages, pages)
+        with warnings_as_errors(document, len(roots) > 1):
+            title = laid_out.metadata.title
+            for page, (target, page_title) in zip(laid_out.pages, pages):
+                laid_out.metadata.title = page_title
                 with atomic_target(target) as temporary:
-                    document.copy([page]).write_pdf(temporary, pdf_variant=None)
-            document.metadata.title = title
+                    laid_out.copy([page]).write_pdf(temporary, pdf_variant=None)
+            laid_out.metadata.title = title
             with atomic_target(combined) as temporary:
-                document.write_pdf(temporary, pdf_variant=None)
+                laid_out.write_pdf(temporary, pdf_variant=None)
+
+
+def _overflow(document: str, laid_out: list, pages: list[tuple[Path, str]]) -> SalespackError:
+    """A page per certificate was laid out as more: name the certificates that spill over
+    (each starts on the first page holding its ``certificate-N`` anchor; a box split over
+    two pages carries its anchor on both)."""
+    first_page: dict[str, int] = {}
+    for number, page in enumerate(laid_out):
+        for anchor in page.anchors:
+            if anchor.startswith("certificate-"):
+                first_page.setdefault(anchor, number)
+    starts = sorted(first_page.values())
+    ends = [*starts[1:], len(laid_out)]
+    spilled = [index for index, (start, end) in enumerate(zip(starts, ends)) if end - start > 1]
+    if not spilled or len(starts) != len(pages):
+        return RenderError(f"{document}: expected {len(pages)} pages, laid out {len(laid_out)}.",
+                           "A certificate overflows one page: shorten the template's text.")
+    named = ", ".join(f"{pages[i][0].name} ({pages[i][1][:40]}{'…' if len(pages[i][1]) > 40 else ''})"
+                      for i in spilled[:3])
+    return TemplateError(f"while making {document}: {len(spilled)} certificate(s) do not fit on one page: {named}",
+                         hint="Shorten the name in the roster (a name is printed whole, never cut), or the text of "
+                              "your certificate template.")
 
 
 def join_pdfs(parts: list[Path], target: Path) -> None:
