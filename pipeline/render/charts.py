@@ -4,7 +4,11 @@ them). Charts plot figures already computed; they compute nothing."""
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
 import io
+import re
+import warnings
 
 import matplotlib
 
@@ -24,10 +28,35 @@ def _style():
     })
 
 
+_MISSING_GLYPH = re.compile(r"Glyph (\d+) .*missing from font")
+_missing: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("missing_glyphs", default=None)
+
+
+@contextlib.contextmanager
+def glyphs_missing():
+    """Collect the characters the charts of one document could not measure in the chart
+    font (emoji in a name), so the run says so once for that document, not once per label."""
+    found: set[str] = set()
+    token = _missing.set(found)
+    try:
+        yield found
+    finally:
+        _missing.reset(token)
+
+
 def _as_data_uri(figure) -> str:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(figure)
+    collector = _missing.get()
+    for warning in caught:
+        glyph = _MISSING_GLYPH.search(str(warning.message))
+        if glyph and collector is not None:
+            collector.add(chr(int(glyph.group(1))))
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

@@ -7,6 +7,7 @@ context builders pick and order rows; they compute no figure.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -97,11 +98,17 @@ class PackContext:
     chart_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # chart -> (reps drawn, reps)
 
 
-def _dataset_rows(reconciliation: dict[str, Reconciliation]) -> list[DatasetRow]:
+def dataset_title(name: str, locale: str) -> str:
+    """The data page's title of a dataset in the document's language."""
+    dataset = DATASETS[name]
+    return dataset.title_zh if locale.startswith("zh") else (dataset.title_en or name)
+
+
+def _dataset_rows(reconciliation: dict[str, Reconciliation], locale: str) -> list[DatasetRow]:
     rows = []
-    for name, dataset in DATASETS.items():
+    for name in DATASETS:
         seen = reconciliation.get(name)
-        rows.append(DatasetRow(name, dataset.title_zh, seen.file if seen else None,
+        rows.append(DatasetRow(name, dataset_title(name, locale), seen.file if seen else None,
                                seen.rows_read if seen else None, seen.rows_used if seen else None,
                                seen.rows_rejected if seen else None, seen.sha256[:12] if seen else None,
                                seen.encoding if seen else None, seen.extra_columns if seen else [],
@@ -138,7 +145,7 @@ def pack_context(figures: MonthFigures, reconciliation: dict[str, Reconciliation
         class_changes=records(figures.by_customer_class),
         pledges=records(figures.pledges), pledges_available="pledges" in figures.datasets,
         customers_available="customers" in figures.datasets,
-        next_month=next_month, datasets=_dataset_rows(reconciliation),
+        next_month=next_month, datasets=_dataset_rows(reconciliation, locale),
     )
     by_revenue = charts.ends_of_ranking(ranked.sort_values("rank_revenue", kind="stable"), chart_reps)
     by_attainment = charts.ends_of_ranking(ranked.sort_values("rank_attainment", kind="stable"), chart_reps)
@@ -172,6 +179,26 @@ class Certificate:
     forfeit_amount: int | None
     reference_target: int | None
     signed_date: str | None
+    text_size: str = ""  # the pledge sentence's size: "" (normal), "long" or "longer" (``text_size``)
+
+
+# Widths (a CJK character counts two) of the name and team printed in the pledge sentence
+# up to which each size keeps a certificate on its page with room to spare; beyond the
+# last, the smallest size. A name too long even for that makes its certificate spill onto
+# a second page, and the render stops (pdf.render_pages counts the pages).
+TEXT_SIZES = ((60, ""), (200, "long"))
+
+
+def display_width(text: str | None) -> int:
+    """Printed width in half-width units: a CJK (wide) character counts two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text or "")
+
+
+def text_size(name: str | None, team: str | None) -> str:
+    """The pledge sentence's size class for a name and team of this length: long names
+    are printed whole, wrapped and smaller, never over the lines below them."""
+    width = display_width(name) + display_width(team)
+    return next((size for limit, size in TEXT_SIZES if width <= limit), "longer")
 
 
 def team_unit(team: str | None, locale: str) -> str | None:
@@ -202,7 +229,8 @@ def certificates_context(sheet: pd.DataFrame, *, locale: str, company_name: str,
             scope=row["scope"], team_unit=team_unit(row["team"], locale), period_label=period_label(row["period"], locale), quarterly=bool(row["quarterly"]),
             blank=bool(row["blank"]), pledge_amount=row.get("pledge_amount"),
             forfeit_amount=row.get("forfeit_amount"), reference_target=row.get("reference_target"),
-            signed_date=signed.strftime("%Y-%m-%d") if signed else None))
+            signed_date=signed.strftime("%Y-%m-%d") if signed else None,
+            text_size=text_size(row["name"], team_unit(row["team"], locale) if row["scope"] == "team" else None)))
     terms = {scope: [{"min_attainment": float(t.min_attainment), "amount": int(t.amount * 100)}
                      for t in sorted(tiers, key=lambda t: t.min_attainment)]
              for scope, tiers in reward_tiers.items()}

@@ -12,11 +12,11 @@ from ..config import Settings
 from .contexts import CertificatesContext, PackContext, certificates_context
 from .i18n import translator
 from .fonts import cut_faces
-from .pdf import environment, join_pdfs, render_pages, render_pdf, template_roots, worker_pool
+from .pdf import environment, join_pdfs, render_pages, render_pdf, render_template, template_roots, worker_pool
 
 
 def pack_html(context: PackContext, user_templates: Path | None = None) -> str:
-    return environment(context.locale, user_templates).get_template("pack/template.html").render(c=context)
+    return render_template(environment(context.locale, user_templates), "pack/template.html", c=context)
 
 
 def render_pack(context: PackContext, target: Path, user_templates: Path | None = None) -> None:
@@ -34,7 +34,7 @@ def certificates_html(sheet: pd.DataFrame, coming: pd.Period, settings: Settings
     context: CertificatesContext = certificates_context(
         sheet, locale=settings.locale, company_name=settings.company.name, period=coming,
         reward_tiers=settings.pledges.reward_tiers)
-    return environment(settings.locale, user_templates).get_template("certificate/template.html").render(c=context)
+    return render_template(environment(settings.locale, user_templates), "certificate/template.html", c=context)
 
 
 # Certificates laid out per job: enough jobs to keep both cores busy beside the packs,

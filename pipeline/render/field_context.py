@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
+from babel.dates import format_date
 
 from ..compute import MonthFigures
 from . import charts
@@ -60,12 +61,18 @@ class FieldPages:
     chart_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # chart -> (reps drawn, reps)
 
 
-def _plan(figures: MonthFigures) -> tuple[list[dict], list[dict]]:
+def week_label(start, locale: str) -> str:
+    """A plan week's column by its first day: 11-02 (zh), Nov 2 (en; 11-02 would be
+    read either way round)."""
+    return start.strftime("%m-%d") if locale.startswith("zh") else format_date(start, "MMM d", locale="en")
+
+
+def _plan(figures: MonthFigures, locale: str) -> tuple[list[dict], list[dict]]:
     plan = figures.plan
     if plan.empty:
         return [], []
     weeks = plan[["week_start", "working_days"]].drop_duplicates("week_start").sort_values("week_start")
-    week_list = [{"start": w.strftime("%m-%d"), "working_days": int(d)} for w, d in
+    week_list = [{"start": week_label(w, locale), "working_days": int(d)} for w, d in
                  zip(weeks["week_start"], weeks["working_days"])]
     rows = []
     for (level, team, rep_id), group in plan.groupby(["level", "team", "rep_id"], dropna=False, sort=False):
@@ -124,7 +131,7 @@ def field_pages(figures: MonthFigures, *, locale: str, standard: float, gettext,
     for row in trips:
         for column in ("start_date", "end_date"):
             row[column] = row[column].strftime("%Y-%m-%d") if row.get(column) else None
-    weeks, plan_rows = _plan(figures)
+    weeks, plan_rows = _plan(figures, locale)
     funnel = [] if work.stage_funnel is None else [
         {"stage": _label(STAGE_LABELS, stage, gettext), "count": int(row["company"])}
         for stage, row in work.stage_funnel.iterrows()]

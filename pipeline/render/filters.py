@@ -84,6 +84,16 @@ def count(value) -> str:
     return DASH if is_empty(value) else f"{int(round(float(value))):,}"
 
 
+def list_separator(locale: str) -> str:
+    """Between the items of a run-in list: the enumeration comma 、 in Chinese, ", " in English."""
+    return "、" if locale.startswith("zh") else ", "
+
+
+def listing(items, locale: str = "zh_CN") -> str:
+    """Names as a run-in list: 张伟、李静 (zh), 张伟, 李静 (en)."""
+    return list_separator(locale).join(str(item) for item in items)
+
+
 def register(environment, locale: str) -> None:
     environment.filters.update({
         "money": lambda v: money(v, locale),
@@ -94,4 +104,6 @@ def register(environment, locale: str) -> None:
         "count": count,
         "number": number,
         "dash_if_empty": dash_if_empty,
+        "listing": lambda items: listing(items, locale),
     })
+    environment.globals["list_separator"] = list_separator(locale)
