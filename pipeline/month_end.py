@@ -34,6 +34,7 @@ from .compute.organisation import frames_of_team
 from .render.documents import (certificate_file_name, certificate_jobs, finish_certificates, pack_html,
                                render_certificates)
 from .render.pdf import render_pages, render_pdf, template_roots, worker_pool
+from .render.charts import glyphs_missing
 from .render.i18n import translator
 from .render.output import atomic_target, checksum, failed_folder, staged_folder, write_bytes
 from .render.xlsx import write_workbook
@@ -160,8 +161,8 @@ def period_folder(final: Path):
     except OSError as error:
         if error.errno not in ENVIRONMENT_ERRORS:
             raise
-        raise OutputsError(f"cannot write the period folder {final} ({error.strerror or error}: "
-                           f"{error.filename or final}).",
+        raise OutputsError(f"cannot write the period folder {final.name} in {final.parent} "
+                           f"({error.strerror or error}).",
                            "Choose a writable folder with --outputs, or free some space, and run again.") from None
 
 
@@ -220,30 +221,36 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
 
             context_clock = time.perf_counter()
             gettext = translator(settings.locale)
-            context = pack_context(figures, validated.reconciliation, locale=settings.locale,
-                                   company_name=settings.company.name, generated_at=generated_at,
-                                   version=__version__, provisional=bool(validated.rejected_rows),
-                                   rejected_rows=validated.rejected_rows, gettext=gettext,
-                                   chart_reps=settings.pack.chart_reps)
-            context.field_work = field_pages(figures, locale=settings.locale,
-                                             standard=settings.visits.visits_per_week_standard, gettext=gettext,
-                                             list_limit=settings.pack.list_limit,
-                                             chart_reps=settings.pack.chart_reps)
+            with glyphs_missing() as missing:
+                context = pack_context(figures, validated.reconciliation, locale=settings.locale,
+                                       company_name=settings.company.name, generated_at=generated_at,
+                                       version=__version__, provisional=bool(validated.rejected_rows),
+                                       rejected_rows=validated.rejected_rows, gettext=gettext,
+                                       chart_reps=settings.pack.chart_reps)
+                context.field_work = field_pages(figures, locale=settings.locale,
+                                                 standard=settings.visits.visits_per_week_standard, gettext=gettext,
+                                                 list_limit=settings.pack.list_limit,
+                                                 chart_reps=settings.pack.chart_reps)
+            say_missing_glyphs("summary-pack.pdf", missing)
             timings["contexts"] = time.perf_counter() - context_clock
 
             # The company pack is the longest single job at scale: queued before the team packs.
             futures.append(pool.submit(render_pdf, pack_html(context, user_templates), folder / "summary-pack.pdf",
                                        roots, roots[-1]))
+            team_packs = []
             for team in teams:
-                futures.append(pool.submit(render_team_pack, frames_of_team(validated.frames, team), team, period,
-                                           settings, figures.reps[RANKS], figures.teams[RANKS],
-                                           validated.reconciliation, meta, folder / "teams" / team_file_name(team),
-                                           user_templates))
+                team_packs.append(pool.submit(
+                    render_team_pack, frames_of_team(validated.frames, team), team, period, settings,
+                    figures.reps[RANKS], figures.teams[RANKS], validated.reconciliation, meta,
+                    folder / "teams" / team_file_name(team), user_templates))
             workbook_clock = time.perf_counter()
             write_workbook(folder / "kpis.xlsx", figures, validated.reconciliation)
             timings["workbook"] = time.perf_counter() - workbook_clock
             for future in futures:
                 future.result()
+            for future in team_packs:
+                pack, missing = future.result()
+                say_missing_glyphs(f"teams/{pack.name}", missing)
         result.documents.append(folder / "summary-pack.pdf")
         result.team_packs = {team: folder / "teams" / team_file_name(team) for team in teams}
         result.documents += list(result.team_packs.values())
@@ -279,20 +286,28 @@ def teams_with_a_manager(roster: pd.DataFrame) -> list[str]:
 
 def render_team_pack(team_frames: dict[str, pd.DataFrame], team: str, period: pd.Period, settings: Settings,
                      rep_ranks: pd.DataFrame, team_ranks: pd.DataFrame, reconciliation: dict, meta: dict,
-                     target: Path, user_templates: Path | None) -> Path:
-    """One team's pack from that team's rows only (runs in a worker process)."""
+                     target: Path, user_templates: Path | None) -> tuple[Path, set[str]]:
+    """One team's pack from that team's rows only (runs in a worker process). Returns the
+    pack and the characters its charts could not measure, for the run to report once."""
     figures = compute_team(team_frames, period, settings, rep_ranks, team_ranks)
     gettext = translator(settings.locale)
-    context = pack_context(figures, reconciliation, locale=settings.locale, company_name=settings.company.name,
-                           generated_at=meta["generated_at"], version=__version__, provisional=meta["provisional"],
-                           rejected_rows=meta["rejected_rows"], gettext=gettext, scope=team,
-                           chart_reps=settings.pack.chart_reps)
-    context.field_work = field_pages(figures, locale=settings.locale,
-                                     standard=settings.visits.visits_per_week_standard, gettext=gettext,
-                                     chart_reps=settings.pack.chart_reps)
+    with glyphs_missing() as missing:
+        context = pack_context(figures, reconciliation, locale=settings.locale, company_name=settings.company.name,
+                               generated_at=meta["generated_at"], version=__version__, provisional=meta["provisional"],
+                               rejected_rows=meta["rejected_rows"], gettext=gettext, scope=team,
+                               chart_reps=settings.pack.chart_reps)
+        context.field_work = field_pages(figures, locale=settings.locale,
+                                         standard=settings.visits.visits_per_week_standard, gettext=gettext,
+                                         chart_reps=settings.pack.chart_reps)
     roots = template_roots(user_templates)
     render_pdf(pack_html(context, user_templates), target, roots, roots[-1])
-    return target
+    return target, missing
+
+
+def say_missing_glyphs(document: str, missing: set[str]) -> None:
+    if missing:
+        log.warning("%s: the chart font has no %s; chart labels with them may be drawn without them "
+                    "(the tables show every name in full)", document, " ".join(sorted(missing)))
 
 
 def _headline(frame: pd.DataFrame) -> dict:

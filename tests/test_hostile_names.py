@@ -93,3 +93,16 @@ def test_rejects_csv_quotes_formula_like_values(sample_copy, tmp_path):
     assert result.exit_code == 2
     written = (tmp_path / "rejects.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in written  # a leading quote keeps a spreadsheet from evaluating it
+
+
+def test_chart_glyph_warnings_are_said_once_per_document(hostile_run):
+    """matplotlib warns once per label drawn, in every worker; the run says it once for
+    each document whose charts lack a glyph, naming the document (issue "Every failure
+    says what to do": worker warnings once, with the document they concern)."""
+    log = (hostile_run / "run.log").read_text(encoding="utf-8")
+    warned = [line.split(" WARNING ", 1)[1] for line in log.splitlines() if " WARNING " in line]
+    documents = [line.split(":", 1)[0] for line in warned if "the chart font has no" in line]
+    assert sorted(documents) == sorted(set(documents)), warned
+    assert "summary-pack.pdf" in documents
+    assert all(d == "summary-pack.pdf" or d.startswith("teams/") for d in documents), documents
+    assert all("😀" in line and "🚀" in line for line in warned if "the chart font has no" in line)

@@ -8,10 +8,10 @@ import csv
 import io
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from tests.conftest import SAMPLE_INPUTS, invoke
+from tests.test_read import write_xlsx
 
 HEADER = ["order_id", "line_no", "order_date", "rep_id", "customer_id", "product", "amount"]
 ROWS = [["S1", "1", "2026-10-03", "E005", "C001", "A型泵", "1,234.50"],
@@ -84,20 +84,12 @@ def test_three_decimals_says_so(tmp_path):
 
 # --- workbooks ---------------------------------------------------------------------------
 
-def workbook(sheets: dict[str, list[list]]) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+def workbook(sheets: dict[str, list[list]], tmp_path: Path) -> bytes:
+    return write_xlsx(tmp_path / "book.xlsx", sheets).read_bytes()
 
 
 def test_a_missing_column_names_the_sheet_read_and_the_others(tmp_path):
-    data = workbook({"说明": [["这是说明页"]], "明细": [HEADER, *ROWS]})
+    data = workbook({"说明": [["这是说明页"]], "明细": [HEADER, *ROWS]}, tmp_path)
     result = validate(org(tmp_path, "sales.xlsx", data), tmp_path)
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
@@ -108,7 +100,7 @@ def test_a_missing_column_names_the_sheet_read_and_the_others(tmp_path):
 
 def test_formulas_without_computed_values_say_how_to_fix_them(tmp_path):
     # openpyxl, like many report generators, writes formulas without computing them.
-    data = workbook({"Sheet1": [HEADER, ROWS[0][:-1] + ["=100*2"], ROWS[1][:-1] + ["=B3*10"]]})
+    data = workbook({"Sheet1": [HEADER, ROWS[0][:-1] + ["=100*2"], ROWS[1][:-1] + ["=B3*10"]]}, tmp_path)
     result = validate(org(tmp_path, "sales.xlsx", data), tmp_path)
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [

@@ -17,16 +17,10 @@ import pytest
 
 from pipeline.render.output import staged_folder
 from tests.conftest import invoke, pdf_text
+from tests.test_cron_safety import ROSTER  # D01 director, M01 manager of 一部, reps R01 and R02
 
 PERIOD = "2026-10"
 
-ROSTER = """\
-rep_id,name,role,team,manager_id,email,active
-D01,王总,director,,,wang@example.cn,Y
-M01,张经理,manager,一部,D01,zhang@example.cn,Y
-R01,赵一,rep,一部,M01,zhao@example.cn,Y
-R02,钱二,rep,一部,M01,qian@example.cn,Y
-"""
 SALES = """\
 order_id,line_no,order_date,rep_id,customer_id,product,quantity,amount,cost
 SO-1,1,2026-10-05,R01,C01,A型泵,2,12000.00,9000.00
