@@ -211,7 +211,8 @@ def validate_command(config, inputs, outputs, rejects):
 @common
 def certificates(config, inputs, outputs, period):
     """Pledge certificates (个人 and 团队) for a period: filled in from its pledges rows,
-    blank for each active rep and manager without one.
+    blank for each active rep and manager without one. Written to
+    OUTPUTS/certificates/PERIOD/ (certificates.pdf and one file each), replaced whole.
 
     \b
     Example:

@@ -124,3 +124,20 @@ def test_a_users_theme_changes_the_pack_and_a_refused_url_stops_the_run(working_
         "files of the templates folders.")
     assert "Internal error" not in result.output and not re.search(r"certificates-\d+\.pdf", result.output)
     assert sorted(p.name for p in (outputs / "2026-10").iterdir()) == before  # the complete run stays
+
+
+def test_a_template_reaching_for_internals_stops_the_run_with_exit_2(working_folder, monkeypatch, tmp_path):
+    marker = tmp_path / "pwned"
+    pack = working_folder / "templates" / PACK
+    original = pack.read_text("utf-8")
+    pack.write_text(f'{{{{ cycler.__init__.__globals__.os.popen("touch {marker}").read() }}}}\n' + original, "utf-8")
+    try:
+        result = run_in(working_folder, monkeypatch, tmp_path / "out")
+    finally:
+        pack.write_text(original, "utf-8")
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[0] == (
+        f"Error: {pack.resolve()}, line 1: refused by the sandbox: access to attribute '__init__' of 'type' object "
+        "is unsafe. Fix the template (your copy in templates/), or delete your copy to use the project's.")
+    assert not marker.exists()
+    assert not (tmp_path / "out" / "2026-10").exists()  # nothing published
