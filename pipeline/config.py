@@ -170,6 +170,53 @@ ENVIRONMENT = {"SALESPACK_SMTP_HOST": "smtp_host", "SALESPACK_SMTP_PORT": "smtp_
                "SALESPACK_MAIL_FROM": "mail_from", "SALESPACK_SMTP_CA_FILE": "ca_file"}
 
 
+_ENVIRONMENT_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+def _environment_name(value):
+    if not isinstance(value, str) or not _ENVIRONMENT_NAME.fullmatch(value):
+        raise ValueError(f"'{value}' is not the name of an environment variable (e.g. SALESPACK_WECOM_SALES); "
+                         "webhook addresses and secrets live in the environment, never in this file")
+    return value
+
+
+EnvironmentName = Annotated[str, BeforeValidator(_environment_name)]
+
+
+class ChatGroup(_Strict):
+    """One chat group's robot: which board it gets, and where its secrets are."""
+
+    name: str = Field(min_length=1, description="how messages and the ledger name this group")
+    platform: Literal["wecom", "dingtalk", "feishu"]
+    webhook_env: EnvironmentName = Field(description="environment variable holding the robot's webhook URL")
+    secret_env: EnvironmentName | None = Field(None, description="environment variable holding the signing "
+                                                                  "secret (DingTalk, Feishu)")
+    board: str = Field("company", min_length=1, description="'company', or a team's name: a team's group "
+                                                             "gets only that team's board")
+    locale: Literal["zh_CN", "en"] | None = Field(None, description="default: the top-level locale")
+
+
+class Leaderboard(_Strict):
+    """The in-month board (业绩展示, seed 004 §5.4) and the chat groups it is posted to."""
+
+    percent_only: bool = Field(False, description="rates and ranks only: no amounts, for groups where "
+                                                  "peers must not see each other's revenue")
+    groups: list[ChatGroup] = Field(default_factory=list)
+    per_minute: Count = Field(20, ge=1, le=20, description="messages per minute per robot (the platforms' limit)")
+    retries: Count = Field(3, ge=0, le=10, description="tries after a rate limit or a temporary failure")
+    backoff_s: Number = Field(2.0, ge=0, description="wait before the first retry; doubles each time")
+    timeout_s: Number = Field(10.0, gt=0)
+
+    @field_validator("groups")
+    @classmethod
+    def _names_unique(cls, groups: list[ChatGroup]) -> list[ChatGroup]:
+        names = [group.name for group in groups]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"two groups are named '{repeated[0]}'; the ledger tells groups apart by name")
+        return groups
+
+
 class Settings(_Strict):
     company: Company = Field(default_factory=Company)
     locale: Literal["zh_CN", "en"] = "zh_CN"
@@ -180,6 +227,7 @@ class Settings(_Strict):
     plan: Plan = Field(default_factory=Plan)
     pack: Pack = Field(default_factory=Pack)
     delivery: Delivery = Field(default_factory=Delivery)
+    leaderboard: Leaderboard = Field(default_factory=Leaderboard)
 
     @field_validator("timezone")
     @classmethod

@@ -141,3 +141,28 @@ def write_workbook(target: Path, figures: MonthFigures, reconciliation: dict[str
                                             "encoding", "sha256", "extra_columns"])
     with atomic_target(target) as temporary:
         book.save(temporary)
+
+
+BOARD_COLUMNS = ["time_progress", "revenue_to_date", "target", "attainment_to_date", "progress_gap",
+                 "projected_attainment", "same_point_last_month", "to_date_mom_pct", "rank_attainment",
+                 "rank_revenue", "movement", "movement_revenue", "visits_to_date", "visits_per_week_to_date"]
+WEEK_COLUMNS = ["revenue_of_week", "visits_of_week", "rank_week"]
+BOARD_PLEDGE_COLUMNS = ["period", "pledger_id", "name", "scope", "team", "pledge_amount", "revenue_to_date",
+                        "pledge_progress", "time_progress"]
+MONEY |= {"revenue_to_date", "same_point_last_month", "revenue_of_week"}
+RATIOS |= {"time_progress", "attainment_to_date", "progress_gap", "projected_attainment", "to_date_mom_pct",
+           "visits_per_week_to_date", "pledge_progress"}
+
+
+def write_board_workbook(target: Path, board) -> None:
+    """``leaderboard.xlsx``: sheets reps, teams, company, pledges with kpis.md's names."""
+    book = Workbook(write_only=True)
+    week = WEEK_COLUMNS if board.kind == "week" else []
+    _write_sheet(book, "reps", board.reps.reset_index(names="rep_id"),
+                 ["rep_id", "name", "team", "active", *BOARD_COLUMNS, *week])
+    _write_sheet(book, "teams", board.teams.reset_index(names="team"), ["team", *BOARD_COLUMNS, *week])
+    ranks = {"rank_attainment", "rank_revenue", "movement", "movement_revenue", "rank_week"}
+    _write_sheet(book, "company", board.company, [c for c in [*BOARD_COLUMNS, *week] if c not in ranks])
+    _write_sheet(book, "pledges", board.pledges, BOARD_PLEDGE_COLUMNS)
+    with atomic_target(target) as temporary:
+        book.save(temporary)
