@@ -17,7 +17,7 @@ import click
 
 from . import __version__
 from .config import load_settings
-from .errors import DeliveryError, MailSettingsError, SalespackError
+from .errors import TRY_AGAIN_LATER, ConfigError, DeliveryError, DeliveryRefused, SalespackError
 from .lock import outputs_lock
 from .periods import last_complete_month, parse_month
 
@@ -83,6 +83,7 @@ def main():
       salespack validate --inputs exports/
       salespack certificates --period 2026-11
       salespack send --period 2026-10 --live
+      salespack leaderboard --post --live      # yesterday's board to the chat groups
       salespack init my-org
     """
 
@@ -113,7 +114,7 @@ def _send(folder: Path, inputs: Path, settings, live: bool, resend_changed: bool
                    + ", ".join(letter.to for letter in report.changed_not_resent))
     if report.unsent:
         lines = [f"  {letter.name} <{letter.to}>: {reason}" for letter, reason in report.unsent]
-        error = MailSettingsError if report.needs_a_person else DeliveryError
+        error = DeliveryRefused if report.needs_a_person else DeliveryError
         raise error(f"{len(report.unsent)} letters are unsent:\n" + "\n".join(lines),
                     "Fix the cause and run `salespack send --live` again: only these will be sent.")
 
@@ -227,6 +228,61 @@ def certificates(config, inputs, outputs, period):
         click.echo(f"No active reps or managers and no pledges for {month}: no certificates.")
         return
     click.echo(f"{len(written) - 1} certificates for {month} in {written[0].parent}/")
+
+
+@main.command()
+@click.option("--as-of", "as_of", help="The day the board is as of, YYYY-MM-DD (default: yesterday in the "
+                                        "configured zone).")
+@click.option("--week", "weekly", is_flag=True, help="The week's board: the ISO week ending on --as-of.")
+@click.option("--lenient", is_flag=True, help="Render even when rows were rejected; the board is marked provisional.")
+@click.option("--post", is_flag=True, help="Post to the chat groups of config (dry run unless --live).")
+@click.option("--live", is_flag=True, help="Really post. Without it: the exact payloads are written to outbox/.")
+@click.option("--repost-changed", is_flag=True, help="Post again a board already posted whose content changed.")
+@common
+def leaderboard(config, inputs, outputs, as_of, weekly, lenient, post, live, repost_changed):
+    """The in-month board (业绩展示): attainment to date (完成率) against time progress
+    (时间进度), rankings with movement, pledge progress and visits, as PDF, a phone PNG, a
+    workbook and chat text; posted to the WeCom, DingTalk and Feishu groups of config.
+
+    \b
+    Examples:
+      salespack leaderboard                              # yesterday's board, outputs/leaderboard/<day>/
+      salespack leaderboard --as-of 2026-11-27 --post    # dry run: payloads in outbox/
+      salespack leaderboard --week --post --live         # last week's board, posted
+    Webhook URLs and secrets come from the environment variables config names.
+    Exit codes: 0 done; 2 bad input, config or date, or a group that needs a person (a bad
+    key or secret); 75 try again later (the lock is held, or a robot is rate-limited or
+    down after retries); 1 internal fault.
+    """
+    from .leaderboard import parse_as_of, run_leaderboard
+    settings, _config = _settings(config)
+    day = parse_as_of(as_of, settings.timezone)
+    with outputs_lock(outputs):
+        result = run_leaderboard(inputs, outputs, day, settings, weekly=weekly, lenient=lenient,
+                                 user_templates=_user_templates())
+        if result.provisional:
+            click.echo(f"PROVISIONAL: rows were rejected, listed in {result.folder / 'rejects.csv'}")
+        click.echo(f"{'Weekly' if weekly else 'Daily'} board as of {day}: {result.folder}/")
+        click.echo("  leaderboard.pdf, leaderboard.png, leaderboard.xlsx, leaderboard.md, snapshot.json")
+        if post:
+            _post(result, settings, live, repost_changed)
+
+
+def _post(result, settings, live: bool, repost_changed: bool) -> None:
+    from .deliver.chat import post_boards
+    if not result.posts:
+        raise ConfigError("no chat groups are configured.", key="leaderboard.groups",
+                          hint="Add the groups and their robots under leaderboard.groups in config.")
+    key = f"{result.board.as_of}/{result.board.kind}"
+    report = post_boards(result.posts, key, result.folder, settings.leaderboard, live=live,
+                         repost_changed=repost_changed)
+    for line in report.lines():
+        click.echo(line)
+    code = report.exit_code()
+    if code:
+        raise (DeliveryError if code == TRY_AGAIN_LATER else DeliveryRefused)(
+            "some groups were not posted to (see above).",
+            "Fix the cause and run the same command again: what was posted is not posted twice.")
 
 
 @main.command()

@@ -106,9 +106,9 @@ class DeliveryError(SalespackError):
     exit_code = TRY_AGAIN_LATER
 
 
-class MailSettingsError(DeliveryError):
-    """Letters are unsent for a reason retrying cannot mend (an address the server
-    refuses, a setting that does not match the server): a person must act."""
+class DeliveryRefused(DeliveryError):
+    """Letters or posts are left for a reason retrying cannot mend (an address the server
+    refuses, a setting or robot key that does not match): a person must act."""
 
     exit_code = 2
 

@@ -145,12 +145,13 @@ def last_complete_run(folder: Path) -> str:
 
 
 @contextlib.contextmanager
-def period_folder(final: Path):
-    """The period folder of a run, built in staging and swapped in only when complete.
-    A run that fails says, in its message and its run.log, what the folder still holds."""
+def period_folder(final: Path, keep: tuple[str, ...] = ("ledger.sqlite",)):
+    """The period folder of a run, built in staging and swapped in only when complete
+    (``keep``: the files carried over from the run it replaces, its ledger). A run that
+    fails says, in its message and its run.log, what the folder still holds."""
     untouched = f"{last_complete_run(final)} This run's log: {failed_folder(final) / 'run.log'}"
     try:
-        with staged_folder(final) as staging:
+        with staged_folder(final, keep) as staging:
             try:
                 with run_log(staging, on_failure=untouched):
                     yield final, staging

@@ -1,0 +1,149 @@
+"""`salespack leaderboard` as a director's admin runs it: the board's files, movement
+against yesterday's board, a team's group that never sees another team, posting to real
+(loopback) robots through the CLI, and the dates and inputs a hurried admin gives."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.chat_robots import DINGTALK_SECRET, FEISHU_SECRET, Robots
+from tests.conftest import SAMPLE_CONFIG, SAMPLE_INPUTS, invoke, pdf_text
+
+GROUPS = [
+    {"name": "销售全员群", "platform": "wecom", "webhook_env": "SALESPACK_WECOM_ALL"},
+    {"name": "华东群", "platform": "dingtalk", "webhook_env": "SALESPACK_DINGTALK_EAST",
+     "secret_env": "SALESPACK_DINGTALK_EAST_SECRET", "board": "华东销售部"},
+    {"name": "North team", "platform": "feishu", "webhook_env": "SALESPACK_FEISHU_NORTH",
+     "secret_env": "SALESPACK_FEISHU_NORTH_SECRET", "board": "华北销售部", "locale": "en"},
+]
+
+
+def with_groups(path: Path, groups: list[dict]) -> Path:
+    """The sample config with these chat groups."""
+    import yaml
+    settings = yaml.safe_load(SAMPLE_CONFIG.read_text(encoding="utf-8"))
+    settings["leaderboard"]["groups"] = groups
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    return path
+NORTH_REPS = ("杨帆", "刘洋", "马晓雪", "孙振宇", "高鹏")  # 华北销售部's reps in the sample roster
+
+
+def leaderboard(outputs: Path, config: Path, *extra: str, inputs: Path = SAMPLE_INPUTS):
+    return invoke("leaderboard", "--inputs", str(inputs), "--outputs", str(outputs), "--config", str(config),
+                  *extra)
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory) -> Path:
+    return with_groups(tmp_path_factory.mktemp("board-config") / "salespack.yaml", GROUPS)
+
+
+@pytest.fixture(scope="module")
+def two_days(tmp_path_factory, config) -> Path:
+    """The boards of 15 and 16 October, the second posted as a dry run."""
+    outputs = tmp_path_factory.mktemp("boards")
+    first = leaderboard(outputs, config, "--as-of", "2026-10-15")
+    assert first.exit_code == 0, first.output
+    second = leaderboard(outputs, config, "--as-of", "2026-10-16", "--post")
+    assert second.exit_code == 0, second.output
+    assert "销售全员群 (wecom): 2 messages written to outbox/, nothing posted (dry run)" in second.output
+    return outputs / "leaderboard"
+
+
+def test_the_board_writes_its_files(two_days):
+    folder = two_days / "2026-10-16"
+    for name in ("leaderboard.pdf", "leaderboard.png", "leaderboard.xlsx", "leaderboard.md", "snapshot.json",
+                 "teams/华东销售部.pdf", "teams/华北销售部.en.png", "run.log"):
+        assert (folder / name).is_file(), name
+    width, height = struct.unpack(">II", (folder / "leaderboard.png").read_bytes()[16:24])
+    assert 1000 <= width <= 1200 and (folder / "leaderboard.png").stat().st_size <= 2 * 1024 * 1024
+    # 16 October: working days 8, 9, 10 (make-up Saturday), 12-16 = 8 of 18.
+    assert "时间进度 44.4%" in pdf_text(folder / "leaderboard.pdf")
+    book = openpyxl.load_workbook(folder / "leaderboard.xlsx", read_only=True)
+    assert book.sheetnames == ["reps", "teams", "company", "pledges"]
+    header = next(book["reps"].iter_rows(values_only=True))
+    for column in ("rep_id", "name", "team", "time_progress", "revenue_to_date", "attainment_to_date",
+                   "progress_gap", "projected_attainment", "same_point_last_month", "to_date_mom_pct",
+                   "rank_attainment", "rank_revenue", "movement", "visits_to_date", "visits_per_week_to_date"):
+        assert column in header, column
+
+
+def test_movement_is_against_the_last_board_of_the_same_month(two_days):
+    first = json.loads((two_days / "2026-10-15" / "snapshot.json").read_text(encoding="utf-8"))
+    book = openpyxl.load_workbook(two_days / "2026-10-16" / "leaderboard.xlsx", read_only=True)
+    header, *rows = list(book["reps"].iter_rows(values_only=True))
+    checked = 0
+    for row in rows:
+        rep = dict(zip(header, row))
+        before = first["ranks"]["rep_id"].get(rep["rep_id"], {}).get("rank_attainment")
+        if rep["rank_attainment"] is not None and before is not None:
+            assert rep["movement"] == before - rep["rank_attainment"], rep["rep_id"]
+            checked += 1
+    assert checked >= 10
+    assert any(dict(zip(header, row))["movement"] not in (0, None) for row in rows)  # the day moved someone
+
+
+def test_a_teams_group_never_sees_another_team(two_days):
+    outbox = two_days / "2026-10-16" / "outbox"
+    east = json.loads((outbox / "03-华东群-dingtalk-markdown.json").read_text(encoding="utf-8"))
+    text = east["markdown"]["text"]
+    assert "华东销售部" in text
+    assert not [name for name in NORTH_REPS if name in text]
+    north = (outbox / "04-North_team-feishu-card.json").read_text(encoding="utf-8")
+    assert "Sales leaderboard" in north and "杨帆" in north  # the English group's own team
+
+
+@pytest.fixture()
+def robots(monkeypatch):
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    server = Robots()
+    monkeypatch.setenv("SALESPACK_WECOM_ALL", server.url("wecom"))
+    monkeypatch.setenv("SALESPACK_DINGTALK_EAST", server.url("dingtalk"))
+    monkeypatch.setenv("SALESPACK_DINGTALK_EAST_SECRET", DINGTALK_SECRET)
+    monkeypatch.setenv("SALESPACK_FEISHU_NORTH", server.url("feishu"))
+    monkeypatch.setenv("SALESPACK_FEISHU_NORTH_SECRET", FEISHU_SECRET)
+    yield server
+    server.stop()
+
+
+def test_live_post_then_a_rerun_posts_nothing_and_a_wrong_secret_names_the_group(two_days, config, robots,
+                                                                                 tmp_path, monkeypatch):
+    import shutil
+    outputs = tmp_path / "out"
+    shutil.copytree(two_days, outputs / "leaderboard")
+    result = leaderboard(outputs, config, "--as-of", "2026-10-16", "--post", "--live")
+    assert result.exit_code == 0, result.output
+    assert {r.platform for r in robots.accepted()} == {"wecom", "dingtalk", "feishu"}
+    posted = len(robots.accepted())
+    again = leaderboard(outputs, config, "--as-of", "2026-10-16", "--post", "--live")
+    assert again.exit_code == 0, again.output
+    assert len(robots.accepted()) == posted  # nothing twice
+
+    monkeypatch.setenv("SALESPACK_DINGTALK_EAST_SECRET", "SECwrong")
+    wrong = leaderboard(outputs, config, "--as-of", "2026-10-17", "--post", "--live")
+    assert wrong.exit_code == 2, wrong.output
+    assert "华东群 (dingtalk): " in wrong.output and "310000" in wrong.output
+
+
+@pytest.mark.parametrize("as_of, message", [
+    ("2026-13-01", "Error: '2026-13-01' is not a date. Give --as-of as YYYY-MM-DD, for example --as-of 2026-11-27."),
+    ("2999-01-01", "is in the future"),
+])
+def test_a_date_that_is_not_a_day_of_the_past_is_exit_2(tmp_path, as_of, message):
+    result = leaderboard(tmp_path / "out", SAMPLE_CONFIG, "--as-of", as_of)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert not (tmp_path / "out" / "leaderboard").exists()
+
+
+def test_a_group_for_a_team_that_does_not_exist_is_a_config_error(tmp_path):
+    config = with_groups(tmp_path / "c.yaml", [{**GROUPS[1], "board": "华东部"}])
+    result = leaderboard(tmp_path / "out", config, "--as-of", "2026-10-16")
+    assert result.exit_code == 2, result.output
+    assert "leaderboard.groups names team '华东部', which is not a team of the roster" in result.output
