@@ -217,6 +217,19 @@ class Leaderboard(_Strict):
         return groups
 
 
+class KeyPoints(_Strict):
+    """When a figure is worth a sentence on the key points page (会议要点)."""
+
+    variance_notable: Number = Field(0.05, ge=0, description="the variance against target is explained by teams "
+                                                             "and reps when it is at least this share of the target")
+    variance_explained: Number = Field(0.5, gt=0, le=1, description="name the teams and reps that explain at "
+                                                                    "least this share of the variance")
+    max_names: Count = Field(5, ge=1, le=20, description="names a point lists at most")
+    move_share: Number = Field(0.05, ge=0, description="a product's or customer class's change against last month "
+                                                       "is said when at least this share of last month's revenue")
+    mom_notable: Number = Field(0.10, ge=0, description="a change against last month is said from this size on")
+
+
 class Settings(_Strict):
     company: Company = Field(default_factory=Company)
     locale: Literal["zh_CN", "en"] = "zh_CN"
@@ -228,6 +241,7 @@ class Settings(_Strict):
     pack: Pack = Field(default_factory=Pack)
     delivery: Delivery = Field(default_factory=Delivery)
     leaderboard: Leaderboard = Field(default_factory=Leaderboard)
+    key_points: KeyPoints = Field(default_factory=KeyPoints)
 
     @field_validator("timezone")
     @classmethod

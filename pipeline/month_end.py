@@ -24,6 +24,7 @@ import pandas as pd
 from . import __version__
 from .compute import MonthFigures, compute_month, compute_team
 from .compute import pledges as pledge_figures
+from .compute.key_points import key_points
 from .config import Settings
 from .errors import InputError, OutputsError, SalespackError
 from .read import read_inputs, read_table
@@ -33,9 +34,10 @@ from .render.field_context import field_pages
 from .compute.organisation import frames_of_team
 from .render.documents import (certificate_file_name, certificate_jobs, finish_certificates, pack_html,
                                render_certificates)
-from .render.pdf import render_pages, render_pdf, template_roots, worker_pool
+from .render.pdf import attach_file, render_pages, render_pdf, template_roots, worker_pool
 from .render.charts import glyphs_missing
 from .render.i18n import translator
+from .render.key_points import sentences
 from .render.output import atomic_target, checksum, failed_folder, staged_folder, write_bytes
 from .render.xlsx import write_workbook
 from .validate import Validated, validate
@@ -55,6 +57,8 @@ class RunResult:
     documents: list[Path] = field(default_factory=list)
     team_packs: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    # {"company": [{"zh": ..., "en": ...}, ...], "teams": {team: [...]}}: the pack's key points
+    key_points: dict = field(default_factory=lambda: {"company": [], "teams": {}})
 
     def moved_to(self, folder: Path) -> RunResult:
         """The same run once its staging folder became ``folder``."""
@@ -222,6 +226,8 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
 
             context_clock = time.perf_counter()
             gettext = translator(settings.locale)
+            company_points = sentences(key_points(figures, settings.key_points,
+                                                  settings.visits.visits_per_week_standard))
             with glyphs_missing() as missing:
                 context = pack_context(figures, validated.reconciliation, locale=settings.locale,
                                        company_name=settings.company.name, generated_at=generated_at,
@@ -232,6 +238,8 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
                                                  standard=settings.visits.visits_per_week_standard, gettext=gettext,
                                                  list_limit=settings.pack.list_limit,
                                                  chart_reps=settings.pack.chart_reps)
+                context.key_points = company_points
+                result.key_points["company"] = [{"zh": p.zh, "en": p.en} for p in company_points]
             say_missing_glyphs("summary-pack.pdf", missing)
             timings["contexts"] = time.perf_counter() - context_clock
 
@@ -245,13 +253,16 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
                     figures.reps[RANKS], figures.teams[RANKS], validated.reconciliation, meta,
                     folder / "teams" / team_file_name(team), user_templates))
             workbook_clock = time.perf_counter()
-            write_workbook(folder / "kpis.xlsx", figures, validated.reconciliation)
+            write_workbook(folder / "kpis.xlsx", figures, validated.reconciliation, company_points)
             timings["workbook"] = time.perf_counter() - workbook_clock
             for future in futures:
                 future.result()
-            for future in team_packs:
-                pack, missing = future.result()
+            for team, future in zip(teams, team_packs):
+                pack, missing, team_points = future.result()
                 say_missing_glyphs(f"teams/{pack.name}", missing)
+                result.key_points["teams"][team] = team_points
+        # The pack carries its figures: forwarded alone, it still has its workbook.
+        attach_file(folder / "summary-pack.pdf", "kpis.xlsx", (folder / "kpis.xlsx").read_bytes())
         result.documents.append(folder / "summary-pack.pdf")
         result.team_packs = {team: folder / "teams" / team_file_name(team) for team in teams}
         result.documents += list(result.team_packs.values())
@@ -287,9 +298,10 @@ def teams_with_a_manager(roster: pd.DataFrame) -> list[str]:
 
 def render_team_pack(team_frames: dict[str, pd.DataFrame], team: str, period: pd.Period, settings: Settings,
                      rep_ranks: pd.DataFrame, team_ranks: pd.DataFrame, reconciliation: dict, meta: dict,
-                     target: Path, user_templates: Path | None) -> tuple[Path, set[str]]:
+                     target: Path, user_templates: Path | None) -> tuple[Path, set[str], list[dict]]:
     """One team's pack from that team's rows only (runs in a worker process). Returns the
-    pack and the characters its charts could not measure, for the run to report once."""
+    pack, the characters its charts could not measure (for the run to report once) and
+    the team's key points."""
     figures = compute_team(team_frames, period, settings, rep_ranks, team_ranks)
     gettext = translator(settings.locale)
     with glyphs_missing() as missing:
@@ -300,9 +312,16 @@ def render_team_pack(team_frames: dict[str, pd.DataFrame], team: str, period: pd
         context.field_work = field_pages(figures, locale=settings.locale,
                                          standard=settings.visits.visits_per_week_standard, gettext=gettext,
                                          chart_reps=settings.pack.chart_reps)
+    context.key_points = sentences(key_points(figures, settings.key_points, settings.visits.visits_per_week_standard,
+                                              scope=team), scope=team)
     roots = template_roots(user_templates)
     render_pdf(pack_html(context, user_templates), target, roots, roots[-1])
-    return target, missing
+    # The team's own workbook (its rows only, the sheet names of kpis.xlsx) inside its pack.
+    with tempfile.TemporaryDirectory(prefix="salespack-team-") as scratch:
+        workbook = Path(scratch) / "kpis.xlsx"
+        write_workbook(workbook, figures, reconciliation, context.key_points)
+        attach_file(target, f"kpis-{team_file_name(team).removesuffix('.pdf')}.xlsx", workbook.read_bytes())
+    return target, missing, [{"zh": p.zh, "en": p.en} for p in context.key_points]
 
 
 def say_missing_glyphs(document: str, missing: set[str]) -> None:
@@ -311,12 +330,19 @@ def say_missing_glyphs(document: str, missing: set[str]) -> None:
                     "(the tables show every name in full)", document, " ".join(sorted(missing)))
 
 
+HEADLINE = ("name", "team", "revenue", "target", "attainment", "quarter_forecast", "rank_attainment",
+            "rank_revenue")
+
+
 def _headline(frame: pd.DataFrame) -> dict:
-    """Revenue, target, attainment per key: the figures a mail's text quotes."""
+    """Per key, the figures a letter's body quotes (revenue, target, attainment, forecast,
+    ranks); money in fen, ratios as fractions, empty as null."""
     def plain(value):
-        return None if pd.isna(value) else (float(value) if isinstance(value, float) else int(value))
-    return {str(key): {"revenue": plain(row["revenue"]), "target": plain(row["target"]),
-                       "attainment": plain(row["attainment"])} for key, row in frame.iterrows()}
+        if pd.isna(value):
+            return None
+        return value if isinstance(value, str) else (float(value) if isinstance(value, float) else int(value))
+    columns = [c for c in HEADLINE if c in frame.columns]
+    return {str(key): {c: plain(row[c]) for c in columns} for key, row in frame.iterrows()}
 
 
 def deliverables(result: RunResult) -> dict:
@@ -327,8 +353,11 @@ def deliverables(result: RunResult) -> dict:
     for _i, row in figures.certificates.iterrows():
         name = f"certificates/{certificate_file_name(row)}"
         if name in documents:
+            terms = {column: None if pd.isna(row.get(column)) else int(row[column])
+                     for column in ("pledge_amount", "forfeit_amount", "reference_target")}
             certificates.setdefault(row["pledger_id"], []).append(
-                {"file": name, "scope": row["scope"], "period": row["period"], "blank": bool(row["blank"])})
+                {"file": name, "scope": row["scope"], "period": row["period"], "blank": bool(row["blank"]),
+                 **terms})
     return {
         "pack": "summary-pack.pdf",
         "teams": {team: path.relative_to(folder).as_posix() for team, path in result.team_packs.items()},
@@ -336,6 +365,8 @@ def deliverables(result: RunResult) -> dict:
         "coming_period": str(result.period + 1),
         "headline": {"company": _headline(figures.company)["company"], "teams": _headline(figures.teams),
                      "reps": _headline(figures.reps)},
+        # The pack's key points (会议要点) as sentences in both languages, the company's and each team's.
+        "key_points": result.key_points,
     }
 
 

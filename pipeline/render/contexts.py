@@ -94,6 +94,7 @@ class PackContext:
     next_month: list[dict]
     datasets: list[DatasetRow]
     field_work: object = None  # FieldPages: visits, customers, trips, plan by week
+    key_points: list = field(default_factory=list)  # render.key_points.Sentence, in order
     charts: dict[str, str] = field(default_factory=dict)
     chart_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # chart -> (reps drawn, reps)
 

@@ -240,6 +240,16 @@ def _overflow(document: str, laid_out: list, pages: list[tuple[Path, str]]) -> S
                               "your certificate template.")
 
 
+def attach_file(pdf: Path, name: str, data: bytes) -> None:
+    """Embed ``data`` in ``pdf`` as the attachment ``name`` (a forwarded pack keeps its
+    figures); pages, bookmarks and metadata are kept, the file rewritten atomically."""
+    writer = PdfWriter(clone_from=PdfReader(pdf))
+    writer.add_attachment(name, data)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    write_bytes(pdf, buffer.getvalue())
+
+
 def join_pdfs(parts: list[Path], target: Path) -> None:
     """``parts`` one after the other into ``target`` (outlines and metadata of the first kept)."""
     writer = PdfWriter()

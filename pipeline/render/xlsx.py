@@ -90,7 +90,8 @@ def _write_sheet(book: Workbook, title: str, frame: pd.DataFrame, columns: list[
         sheet.append(cells)
 
 
-def write_workbook(target: Path, figures: MonthFigures, reconciliation: dict[str, Reconciliation]) -> None:
+def write_workbook(target: Path, figures: MonthFigures, reconciliation: dict[str, Reconciliation],
+                   key_points: list | None = None) -> None:
     book = Workbook(write_only=True)
     reps = figures.reps.reset_index(names="rep_id")
     _write_sheet(book, "reps", reps, ["rep_id", "name", "team", *SALES_COLUMNS, *FIELD_COLUMNS])
@@ -135,6 +136,18 @@ def write_workbook(target: Path, figures: MonthFigures, reconciliation: dict[str
                      ["visit_id", "rep_id", "customer_id", "checkin_time", "distance_m"])
         _write_sheet(book, "short_visits", work.short_visits,
                      ["visit_id", "rep_id", "customer_id", "checkin_time", "duration_min"])
+    if key_points is not None:
+        # One row per figure a sentence cites: the sentence repeated, so a filter shows it whole.
+        cited = pd.DataFrame([{"order": p.order, "sentence_zh": p.zh, "sentence_en": p.en, "sheet": c.sheet,
+                               "key": c.key, "column": c.column,
+                               "value": c.value if c.form not in ("money", "yuan") or c.value is None
+                               else round(int(c.value) / 100, 2)}
+                              for p in key_points for c in (p.cites or [None]) if c is not None]
+                             + [{"order": p.order, "sentence_zh": p.zh, "sentence_en": p.en}
+                                for p in key_points if not p.cites],
+                             columns=["order", "sentence_zh", "sentence_en", "sheet", "key", "column", "value"])
+        _write_sheet(book, "key_points", cited.sort_values("order", kind="stable"),
+                     ["order", "sentence_zh", "sentence_en", "sheet", "key", "column", "value"])
     sources = pd.DataFrame([{"dataset": name, **vars(r), "extra_columns": ", ".join(r.extra_columns)}
                             for name, r in reconciliation.items()])
     _write_sheet(book, "sources", sources, ["dataset", "file", "rows_read", "rows_used", "rows_rejected",
