@@ -3,14 +3,15 @@
 Leadership (the roster's active directors plus the addresses in config) gets the
 full pack; each active manager their team's pack and their certificates; each
 active rep their certificates. Inactive people and people without an email are
-listed, never mailed.
+listed, never mailed. What a letter says, HTML with a plain-text alternative made
+from the manifest's figures, is laid out by ``bodies``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import mimetypes
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
@@ -18,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..render.contexts import period_label
-from ..render.filters import money, pct
 from ..render.i18n import translator
+from .bodies import Headline, LetterFacts, bodies, key_points, ranked_count, ranking, reward_tiers, terms
 
 
 @dataclass
@@ -35,11 +36,13 @@ class Letter:
     name: str
     role: str       # leadership | manager | rep
     subject: str
-    body: str
+    body: str       # plain text, the configured language first, then the other
     attachments: list[Attachment] = field(default_factory=list)
+    html: str = ""  # the same facts as HTML: the text's alternative
 
     def checksum(self) -> str:
-        """The letter's identity for "did its documents change?": recipient and file bytes."""
+        """The letter's identity for "did its documents change?": recipient and file bytes
+        (not the body: a reworded body is not a changed letter)."""
         digest = hashlib.sha256(self.to.encode())
         for attachment in self.attachments:
             digest.update(attachment.filename.encode())
@@ -53,6 +56,8 @@ class Letter:
         message["Subject"] = self.subject
         message["Message-ID"] = message_id or make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
         message.set_content(self.body, cte="base64")  # 7-bit safe: no relay needs 8BITMIME for it
+        if self.html:  # multipart/alternative; the attachments make it multipart/mixed around it
+            message.add_alternative(self.html, subtype="html", cte="base64")
         for attachment in self.attachments:
             kind = mimetypes.guess_type(attachment.filename)[0] or "application/octet-stream"
             maintype, subtype = kind.split("/")
@@ -68,52 +73,33 @@ class Skipped:
     reason: str  # inactive | no email
 
 
-def _body(locale: str, *, kind: str, company: str, period: str, coming: str, team: str | None,
-          figures: dict | None, certificates: bool) -> str:
-    """The short text of a letter in one language: what is attached and the headline figures."""
-    _ = translator(locale)
-
-    def say(message: str, **values) -> str:
-        return _(message) % values if values else _(message)
-
-    label, coming_label = period_label(period, locale), period_label(coming, locale)
-    lines = []
-    if kind == "leadership":
-        lines.append(say("The %(period)s summary pack of %(company)s is attached.", period=label, company=company))
-    elif team:
-        lines.append(say("The %(period)s summary pack of %(team)s is attached.", period=label, team=team))
-    if figures:
-        lines.append(say("Revenue %(revenue)s (CNY k), target %(target)s, attainment %(attainment)s.",
-                         revenue=money(figures["revenue"], locale), target=money(figures["target"], locale),
-                         attainment=pct(figures["attainment"])))
-    if certificates:
-        lines.append(say("Your pledge certificate for %(period)s is attached: sign it at the mobilization meeting.",
-                         period=coming_label))
-    lines.append(say("Sent by salespack for %(company)s.", company=company))
-    return "\n".join(lines)
-
-
-def bilingual(locale: str, **facts) -> str:
-    """The configured language first, then the other (zh/en)."""
-    other = "en" if locale.startswith("zh") else "zh_CN"
-    return f"{_body(locale, **facts)}\n\n----\n\n{_body(other, **facts)}"
-
-
 def plan_letters(folder: Path, manifest: dict, roster: pd.DataFrame, *, company: str, locale: str,
                  leadership: list[str]) -> tuple[list[Letter], list[Skipped]]:
+    """The letters of the run in ``folder`` and the people not mailed. A certificate's reward
+    tiers are those of the run's own config (in the manifest): the ones it announces."""
     _ = translator(locale)
     period, wanted = manifest["period"], manifest["deliverables"]
     label, coming, headline = period_label(period, locale), wanted["coming_period"], wanted["headline"]
-    facts = {"company": company, "period": period, "coming": coming}
+    reps = headline.get("reps", {})
+    common = {"company": company, "period": period, "coming": coming, "reps_ranked": ranked_count(reps),
+              "teams_ranked": ranked_count(headline.get("teams", {}))}
+    tiers = reward_tiers(manifest)
     pack_title = _("Monthly sales summary pack")
     pack = Attachment(folder / wanted["pack"], f"{pack_title}-{period}.pdf")
     letters: list[Letter] = []
     skipped: list[Skipped] = []
 
-    def leadership_letter(key: str, address: str, name: str) -> Letter:
-        body = bilingual(locale, kind="leadership", team=None, figures=headline["company"], certificates=False,
-                         **facts)
-        return Letter(key, address, name, "leadership", f"{company} {pack_title} {label}", body, [pack])
+    def letter(key: str, address: str, name: str, role: str, subject: str, facts: LetterFacts,
+               attachments: list[Attachment]) -> Letter:
+        text, html = bodies(facts, locale, subject)
+        return Letter(key, address, name, role, subject, text, attachments, html)
+
+    company_facts = LetterFacts(role="leadership", reader=None, team=None, headline=Headline.of(headline["company"]),
+                                key_points=key_points(wanted), ranking=ranking(reps), pack_attached=True, **common)
+
+    def leadership_letter(key: str, address: str, name: str, reader: str | None) -> Letter:
+        return letter(key, address, name, "leadership", f"{company} {pack_title} {label}",
+                      replace(company_facts, reader=reader), [pack])
 
     for person in roster.sort_values("rep_id").itertuples(index=False):
         if person.role not in ("director", "manager", "rep"):
@@ -125,22 +111,30 @@ def plan_letters(folder: Path, manifest: dict, roster: pd.DataFrame, *, company:
             skipped.append(Skipped(person.rep_id, person.name, "no email"))
             continue
         if person.role == "director":
-            letters.append(leadership_letter(f"{period}/leadership/{person.email}", person.email, person.name))
+            letters.append(leadership_letter(f"{period}/leadership/{person.email}", person.email, person.name,
+                                             person.name))
             continue
         kinds = {"team": _("Team sales pledge"), "individual": _("Sales pledge")}
+        held = wanted["certificates"].get(person.rep_id, [])
         certificates = [Attachment(folder / item["file"], f"{kinds[item['scope']]}-{person.name}-{item['period']}.pdf")
-                        for item in wanted["certificates"].get(person.rep_id, [])]
+                        for item in held]
         team = person.team if person.role == "manager" and person.team in wanted["teams"] else None
         attachments = list(certificates)
         if team:
             attachments.insert(0, Attachment(folder / wanted["teams"][team], f"{team}-{pack_title}-{period}.pdf"))
         if not attachments:
             continue
-        figures = headline["teams"].get(team) if team else headline["reps"].get(person.rep_id)
-        body = bilingual(locale, kind=person.role, team=team, figures=figures, certificates=bool(certificates),
-                         **facts)
-        letters.append(Letter(f"{period}/{person.role}/{person.rep_id}/{person.email}", person.email, person.name,
-                              person.role, f"{company} {label} · {person.name}", body, attachments))
+        pledges = tuple(terms(item, tiers) for item in held)
+        if team:  # the team's figures, key points and reps: never another team's
+            facts = LetterFacts(role="manager", reader=person.name, team=team,
+                                headline=Headline.of(headline["teams"].get(team)), key_points=key_points(wanted, team),
+                                ranking=ranking(reps, team), certificates=pledges, pack_attached=True, **common)
+        else:  # their own figures (a manager without a team pack reads as a rep)
+            facts = LetterFacts(role="rep", reader=person.name, team=None,
+                                headline=Headline.of(reps.get(person.rep_id)), key_points=None, ranking=None,
+                                certificates=pledges, **common)
+        letters.append(letter(f"{period}/{person.role}/{person.rep_id}/{person.email}", person.email, person.name,
+                              person.role, f"{company} {label} · {person.name}", facts, attachments))
     for address in leadership:
-        letters.append(leadership_letter(f"{period}/leadership/{address}", address, address))
+        letters.append(leadership_letter(f"{period}/leadership/{address}", address, address, None))
     return letters, skipped
