@@ -12,7 +12,6 @@ import datetime as dt
 import re
 import subprocess
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import pandas as pd
 import pytest

@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.render.pdf import PROJECT_TEMPLATES, GuardedFetcher, environment, render_template
 from pipeline.errors import TemplateError
-from tests.conftest import SAMPLE_CONFIG, SAMPLE_INPUTS, invoke, pdf_text
+from tests.conftest import invoke, pdf_text
 
 PACK = "pack/template.html"
 

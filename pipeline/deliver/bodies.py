@@ -14,18 +14,14 @@ both environments are sandboxed with ``StrictUndefined``.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from ..render import filters
 from ..render.contexts import period_label
-from ..render.i18n import translations
-from ..render.pdf import PROJECT_TEMPLATES, environment, render_template
+from ..render.pdf import environment, render_template
 
 ENDS = 3  # reps named at each end of the attainment ranking
 # The pack is of a closed month: every working day of it has passed, so attainment is
@@ -201,16 +197,10 @@ def section(facts: LetterFacts, locale: str) -> Section:
                    tuple(Pledge(item, period_label(item.period, locale)) for item in facts.certificates))
 
 
-@functools.lru_cache(maxsize=4)
 def text_environment(locale: str) -> jinja2.Environment:
-    """Like the pack's environment (sandboxed, StrictUndefined, the same filters and
-    catalogue) but for plain text: no escaping, a name prints as it is."""
-    env = SandboxedEnvironment(loader=jinja2.FileSystemLoader(PROJECT_TEMPLATES), autoescape=False,
-                               undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"],
-                               trim_blocks=True, lstrip_blocks=True)
-    env.install_gettext_translations(translations(locale), newstyle=True)
-    filters.register(env, locale)
-    return env
+    """The pack's environment (sandboxed, StrictUndefined, the same filters and catalogue)
+    for plain text: no escaping, a name prints as it is."""
+    return environment(locale, None, autoescape=False)
 
 
 TEXT_SEPARATOR = "\n\n----\n\n"

@@ -33,12 +33,17 @@ class Entry:
     error: str | None
 
 
-class Ledger:
+class Store:
+    """A SQLite file of what was delivered, made with ``schema`` on first use; autocommit
+    and WAL, so each record is on disk before the next attempt."""
+
+    schema = SCHEMA
+
     def __init__(self, path: Path):
         self.path = path
         self.connection = sqlite3.connect(path, timeout=30, isolation_level=None)
         self.connection.execute("pragma journal_mode=wal")
-        self.connection.execute(SCHEMA)
+        self.connection.execute(self.schema)
 
     def close(self) -> None:
         self.connection.close()
@@ -48,6 +53,10 @@ class Ledger:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class Ledger(Store):
+    """The letters of a period folder: what was sent, to whom, with which documents."""
 
     def entry(self, key: str) -> Entry | None:
         row = self.connection.execute(

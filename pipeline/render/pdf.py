@@ -82,7 +82,7 @@ def template_roots(user_templates: Path | None) -> list[Path]:
 
 
 @functools.lru_cache(maxsize=8)
-def environment(locale: str, user_templates: Path | None = None) -> jinja2.Environment:
+def environment(locale: str, user_templates: Path | None = None, autoescape: bool = True) -> jinja2.Environment:
     """One environment per locale and template folder in a process: compiling the pack
     template costs about half a second, and a run renders a pack per team. Jinja still
     reloads a template whose file changed."""
@@ -92,7 +92,7 @@ def environment(locale: str, user_templates: Path | None = None) -> jinja2.Envir
         loaders.insert(0, jinja2.FileSystemLoader(user_templates))
     # Templates in a working folder are user input: the sandbox keeps them from Python's
     # internals (``{{ cycler.__init__.__globals__ }}``), whatever they try.
-    env = SandboxedEnvironment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
+    env = SandboxedEnvironment(loader=jinja2.ChoiceLoader(loaders), autoescape=autoescape,
                                undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"],
                                trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_translations(translations(locale), newstyle=True)

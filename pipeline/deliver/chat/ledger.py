@@ -8,8 +8,7 @@ written right after each try, so a crash between messages loses nothing.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from pathlib import Path
+from ..ledger import Store
 
 SCHEMA = """
 create table if not exists posts (
@@ -28,21 +27,10 @@ create table if not exists posts (
 """
 
 
-class ChatLedger:
-    def __init__(self, path: Path):
-        self.path = path
-        self.connection = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self.connection.execute("pragma journal_mode=wal")
-        self.connection.execute(SCHEMA)
+class ChatLedger(Store):
+    """The posts of a board folder: per board, group and message, what was posted."""
 
-    def close(self) -> None:
-        self.connection.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+    schema = SCHEMA
 
     def posted(self, board: str, group: str) -> dict[int, str]:
         """Message number -> checksum of what ``group`` was sent of ``board``."""
