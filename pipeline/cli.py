@@ -238,8 +238,10 @@ def certificates(config, inputs, outputs, period):
 @click.option("--post", is_flag=True, help="Post to the chat groups of config (dry run unless --live).")
 @click.option("--live", is_flag=True, help="Really post. Without it: the exact payloads are written to outbox/.")
 @click.option("--repost-changed", is_flag=True, help="Post again a board already posted whose content changed.")
+@click.option("--allow-empty", is_flag=True, help="Make the board even when no sale is dated in the month up to "
+                                                  "--as-of (otherwise a sign of a stale export: exit 2).")
 @common
-def leaderboard(config, inputs, outputs, as_of, weekly, lenient, post, live, repost_changed):
+def leaderboard(config, inputs, outputs, as_of, weekly, lenient, post, live, repost_changed, allow_empty):
     """The in-month board (业绩展示): attainment to date (完成率) against time progress
     (时间进度), rankings with movement, pledge progress and visits, as PDF, a phone PNG, a
     workbook and chat text; posted to the WeCom, DingTalk and Feishu groups of config.
@@ -259,7 +261,7 @@ def leaderboard(config, inputs, outputs, as_of, weekly, lenient, post, live, rep
     day = parse_as_of(as_of, settings.timezone)
     with outputs_lock(outputs):
         result = run_leaderboard(inputs, outputs, day, settings, weekly=weekly, lenient=lenient,
-                                 user_templates=_user_templates())
+                                 allow_empty=allow_empty, user_templates=_user_templates())
         if result.provisional:
             click.echo(f"PROVISIONAL: rows were rejected, listed in {result.folder / 'rejects.csv'}")
         click.echo(f"{'Weekly' if weekly else 'Daily'} board as of {day}: {result.folder}/")

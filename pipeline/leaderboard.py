@@ -23,7 +23,7 @@ from . import __version__
 from .compute.leaderboard import Board, compute_board
 from .compute.organisation import COMPANY
 from .config import Settings
-from .errors import PeriodError
+from .errors import InputError, PeriodError
 from .month_end import RejectedRows, load_inputs, period_folder, rejects_summary, write_rejects
 from .read.values import PLAUSIBLE_DATES
 from .render.output import failed_folder, write_bytes
@@ -98,8 +98,22 @@ def snapshot(board: Board, generated_at: str, validated) -> dict:
             "ranks": {"rep_id": ranks(board.reps), "team": ranks(board.teams)}}
 
 
+def require_sales_to_date(sales: pd.DataFrame, month: pd.Period, as_of: dt.date, inputs: Path) -> None:
+    """A board of zeros is what a stale export looks like: with no sales row at all from
+    the 1st of the month to the as-of day, say so rather than post it as current."""
+    days = sales["order_date"].dt.date
+    if ((days >= month.start_time.date()) & (days <= as_of)).any():
+        return
+    newest = days.max() if len(days) else None
+    raise InputError(f"the sales export has no row dated from {month.start_time.date()} to {as_of} "
+                     f"(its newest row is dated {newest}): the board would show no revenue at all.",
+                     file=str(Path(inputs)),
+                     hint="Export the sales again and rerun; or pass --allow-empty if nothing was sold yet.")
+
+
 def run_leaderboard(inputs: Path, outputs: Path, as_of: dt.date, settings: Settings, *, weekly: bool = False,
-                    lenient: bool = False, user_templates: Path | None = None) -> BoardResult:
+                    lenient: bool = False, allow_empty: bool = False,
+                    user_templates: Path | None = None) -> BoardResult:
     clock = time.perf_counter()
     validated = load_inputs(inputs, settings)
     final = board_folder(outputs, as_of, weekly)
@@ -112,6 +126,8 @@ def run_leaderboard(inputs: Path, outputs: Path, as_of: dt.date, settings: Setti
                                hint="Fix these rows in the exports and run again, or pass --lenient to "
                                     "post a provisional board without them.")
         month = pd.Period(as_of, freq="M")
+        if not allow_empty:
+            require_sales_to_date(validated.frames["sales"], month, as_of, inputs)
         board = compute_board(validated.frames, as_of, settings, weekly=weekly,
                               previous=previous_ranks(outputs, month, "week" if weekly else "day", as_of))
         if not board.calendar_known:

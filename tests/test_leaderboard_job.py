@@ -147,3 +147,15 @@ def test_a_group_for_a_team_that_does_not_exist_is_a_config_error(tmp_path):
     result = leaderboard(tmp_path / "out", config, "--as-of", "2026-10-16")
     assert result.exit_code == 2, result.output
     assert "leaderboard.groups names team '华东部', which is not a team of the roster" in result.output
+
+
+def test_a_stale_export_is_not_posted_as_a_board_of_zeros(tmp_path):
+    # The sample's sales end on 30 October: a board as of 20 November would show no revenue.
+    result = leaderboard(tmp_path / "out", SAMPLE_CONFIG, "--as-of", "2026-11-20")
+    assert result.exit_code == 2, result.output
+    assert ("the sales export has no row dated from 2026-11-01 to 2026-11-20 (its newest row is dated 2026-10-30)"
+            in result.output)
+    assert "--allow-empty" in result.output
+    assert not (tmp_path / "out" / "leaderboard" / "2026-11-20").exists()
+    allowed = leaderboard(tmp_path / "out", SAMPLE_CONFIG, "--as-of", "2026-11-20", "--allow-empty")
+    assert allowed.exit_code == 0, allowed.output
