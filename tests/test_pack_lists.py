@@ -68,9 +68,10 @@ def test_a_shortened_list_says_so_and_where_the_rest_is(sample_figures):
         return pack_html(context)
 
     full, short = html(None), html(3)
-    assert "节选，按严重程度排列" not in full
+    assert "节选" not in full
     overdue_total = len(pages(figures, None).overdue)
-    assert re.search(rf"节选，按严重程度排列：\s*3 / {overdue_total}\.", short)
+    # The N most severe rows, shown in the list's own order: the note says both.
+    assert f"节选：严重程度最高的 3 条（共 {overdue_total} 条），按原顺序排列。" in short
     assert "完整名单见 kpis.xlsx 工作表 overdue_customers" in short
     lengths = pages(figures, 3).full_lengths
     dropped = sum(n - min(n, 3) for name, n in lengths.items() if name != "trips_over_budget")  # inline, not rows
