@@ -213,6 +213,32 @@ def documents(folder: pathlib.Path) -> dict:
             "pages_total": sum(pages.values()), "mb_total": round(sum(p.stat().st_size for p in laid_out) / 2**20, 2)}
 
 
+def document_work(jobs: list[dict], pages: int) -> dict:
+    """From the run's own per-job times (measured in the workers): pages per core-second,
+    and the longest single job with its share of all document work."""
+    cpu = sum(job["cpu_s"] for job in jobs)
+    if not jobs or not cpu:
+        return {"pages_per_core_second": None, "longest_job": None, "longest_job_s": None,
+                "longest_job_share": None, "jobs": len(jobs)}
+    longest = max(jobs, key=lambda job: job["cpu_s"])
+    return {"pages_per_core_second": round(pages / cpu, 2), "longest_job": longest["document"],
+            "longest_job_s": longest["cpu_s"], "longest_job_share": round(longest["cpu_s"] / cpu, 4),
+            "jobs": len(jobs), "document_cpu_s": round(cpu, 1)}
+
+
+def projection(jobs: list[dict], workers: tuple[int, ...] = (8, 32, 128)) -> dict:
+    """Document wall time on n workers from the measured jobs, by list scheduling (longest
+    job first, each to the worker free earliest): a lower bound is the longest job."""
+    times = sorted((job["cpu_s"] for job in jobs), reverse=True)
+    projected = {}
+    for count in workers:
+        loads = [0.0] * count
+        for seconds in times:
+            loads[loads.index(min(loads))] += seconds
+        projected[str(count)] = round(max(loads), 1) if times else None
+    return projected
+
+
 def measure(inputs: dict, out: pathlib.Path, args) -> dict:
     """One size: the month-end run in a fresh process, then its documents."""
     scale = inputs["scale"]
@@ -251,7 +277,9 @@ def measure(inputs: dict, out: pathlib.Path, args) -> dict:
     entry["rss_mb_by_stage"] = rss_by_stage(samples, child["started_at"], first_log, timings)
 
     docs = documents(folder)
+    docs.update(document_work(manifest.get("document_jobs") or [], docs["pages_total"]))
     entry["documents"] = docs
+    entry["projection_s"] = projection(manifest.get("document_jobs") or [])
     files = sorted((folder / "certificates").glob("*.pdf"))
     sizes = [p.stat().st_size for p in files]
     count = len(files)
@@ -514,6 +542,11 @@ def print_report(runs: list[dict], grew: dict | None) -> None:
                   + (f", {t['pack_pages_per_s']} pages/s" if t["pack_pages_per_s"] else "")
                   + f"; {d['team_packs']} team packs, {d['team_pack_pages']} pages; all laid-out PDFs"
                   f" {d['pages_total']} pages, {t['laid_out_pages_per_s']} pages/s, {d['mb_total']} MB")
+            if d.get("pages_per_core_second"):
+                print(f"  documents: {d['pages_per_core_second']} pages per core-second over {d['jobs']} jobs; "
+                      f"longest {d['longest_job']} {d['longest_job_s']} s ({d['longest_job_share']:.1%} of the "
+                      f"work); projected on 8/32/128 workers: "
+                      + " / ".join(f"{v} s" for v in r.get("projection_s", {}).values()))
         print(f"  peak RSS {r['peak_rss_mb']:.0f} MB (largest single process {r['peak_rss_single_process_mb']:.0f} MB,"
               f" up to {r['processes_max']} processes); by stage (sampled, MB): "
               + ", ".join(f"{k} {v:.0f}" for k, v in r.get("rss_mb_by_stage", {}).items()))
@@ -546,7 +579,8 @@ def print_report(runs: list[dict], grew: dict | None) -> None:
 def report(args, sizes: list[float], runs: list[dict], grew: dict | None = None) -> dict:
     base = runs[0]
     top = {key: base.get(key) for key in ("ok", "total_s", "peak_rss_mb", "stages", "certificates", "pack",
-                                         "documents", "throughput", "rows_total", "failed_stage")}
+                                         "documents", "throughput", "rows_total", "failed_stage",
+                                         "projection_s")}
     return {"scale": args.scale, "sizes": sizes, "period": PERIOD, "format": args.format, "seed": args.seed,
             **top, "runs": runs, "growth": grew, "code": args.code_state,
             "host": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},

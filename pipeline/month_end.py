@@ -16,6 +16,7 @@ import re
 import tempfile
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -57,6 +58,7 @@ class RunResult:
     documents: list[Path] = field(default_factory=list)
     team_packs: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    jobs: list[dict] = field(default_factory=list)  # each document job: its name, wall and CPU seconds
     # {"company": [{"zh": ..., "en": ...}, ...], "teams": {team: [...]}}: the pack's key points
     key_points: dict = field(default_factory=lambda: {"company": [], "teams": {}})
 
@@ -222,7 +224,7 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
         with worker_pool(1 + len(certificates) + len(teams)) as pool:
             # Certificates go first: they need no context, so the workers lay them out
             # while this process builds the company pack's context and writes the workbook.
-            futures = [pool.submit(render_pages, *job) for job in certificates]
+            futures = [pool.submit(timed, render_pages, *job) for job in certificates]
 
             context_clock = time.perf_counter()
             gettext = translator(settings.locale)
@@ -244,21 +246,24 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
             timings["contexts"] = time.perf_counter() - context_clock
 
             # The company pack is the longest single job at scale: queued before the team packs.
-            futures.append(pool.submit(render_pdf, pack_html(context, user_templates), folder / "summary-pack.pdf",
-                                       roots, roots[-1]))
+            futures.append(pool.submit(timed, render_pdf, pack_html(context, user_templates),
+                                       folder / "summary-pack.pdf", roots, roots[-1]))
             team_packs = []
             for team in teams:
                 team_packs.append(pool.submit(
-                    render_team_pack, frames_of_team(validated.frames, team), team, period, settings,
+                    timed, render_team_pack, frames_of_team(validated.frames, team), team, period, settings,
                     figures.reps[RANKS], figures.teams[RANKS], validated.reconciliation, meta,
                     folder / "teams" / team_file_name(team), user_templates))
             workbook_clock = time.perf_counter()
             write_workbook(folder / "kpis.xlsx", figures, validated.reconciliation, company_points)
             timings["workbook"] = time.perf_counter() - workbook_clock
-            for future in futures:
-                future.result()
+            names = [f"certificates part {n + 1} ({len(job.pages)} pages)" for n, job in enumerate(certificates)]
+            for name, future in zip([*names, "summary-pack.pdf"], futures):
+                result.jobs.append(future.result().seconds(name))
             for team, future in zip(teams, team_packs):
-                pack, missing, team_points = future.result()
+                done = future.result()
+                pack, missing, team_points = done.value
+                result.jobs.append(done.seconds(f"teams/{pack.name}"))
                 say_missing_glyphs(f"teams/{pack.name}", missing)
                 result.key_points["teams"][team] = team_points
         # The pack carries its figures: forwarded alone, it still has its workbook.
@@ -280,6 +285,23 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
     log.info("done in %.1f s: %s", timings["total"],
              ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in timings.items() if stage != "total"))
     return result
+
+
+class Timed(NamedTuple):
+    value: object
+    wall_s: float
+    cpu_s: float
+
+    def seconds(self, document: str) -> dict:
+        return {"document": document, "wall_s": round(self.wall_s, 3), "cpu_s": round(self.cpu_s, 3)}
+
+
+def timed(function, *args) -> Timed:
+    """Run a document job and measure it where it runs (a worker): the bench's pages per
+    core-second, longest job and projections come from these."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    value = function(*args)
+    return Timed(value, time.perf_counter() - wall, time.process_time() - cpu)
 
 
 def team_file_name(team: str) -> str:
@@ -391,6 +413,7 @@ def write_manifest(result: RunResult, settings: Settings, config_path: Path | No
         "config": {"file": str(config_path) if config_path else None,
                    **settings.model_dump(mode="json", exclude={"delivery": {"user"}})},
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
+        "document_jobs": result.jobs,
     }
     with atomic_target(folder / "manifest.json") as temporary:
         temporary.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
