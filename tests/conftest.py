@@ -71,3 +71,10 @@ def sample_copy(tmp_path) -> Path:
     target = tmp_path / "inputs"
     shutil.copytree(SAMPLE_INPUTS, target)
     return target
+
+
+@pytest.fixture()
+def no_proxy(monkeypatch):
+    """urllib would send loopback requests through a proxy the caller's shell exports."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)

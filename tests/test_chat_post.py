@@ -44,10 +44,8 @@ FEISHU = ChatGroup(name="管理层", platform="feishu", webhook_env="SALESPACK_F
 
 
 @pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch):
-    """urllib would send loopback requests through a proxy the caller's shell exports."""
-    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
+def _no_proxy(no_proxy):
+    """Every test here talks to loopback robots."""
 
 
 @pytest.fixture

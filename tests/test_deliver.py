@@ -125,6 +125,20 @@ class Server:
     mailbox: Mailbox
 
 
+def start_on_free_port(make_controller, started: list):
+    """``make_controller(port)`` started on a free loopback port and added to ``started``;
+    bounded: another process may take a port between the probe and the bind."""
+    for _attempt in range(5):
+        controller = make_controller(_free_port())
+        try:
+            controller.start()
+        except Exception:  # noqa: BLE001 - try another port
+            continue
+        started.append(controller)
+        return controller
+    raise RuntimeError("could not start an SMTP server on 127.0.0.1")
+
+
 @pytest.fixture
 def smtp_server():
     """Factory: ``smtp_server(security="none"|"starttls"|"ssl", tls=(cert, key))``. Every
@@ -143,17 +157,9 @@ def smtp_server():
                 kwargs.update(tls_context=context, require_starttls=True)
             else:  # implicit TLS: aiosmtpd only counts STARTTLS as TLS for AUTH
                 kwargs.update(ssl_context=context, auth_require_tls=False)
-        for _attempt in range(5):  # bounded: a port taken between probe and bind
-            port = _free_port()
-            controller = aiosmtpd_controller.Controller(mailbox, hostname="127.0.0.1", port=port,
-                                                        ready_timeout=10, **kwargs)
-            try:
-                controller.start()
-            except Exception:  # noqa: BLE001 - try another port
-                continue
-            started.append(controller)
-            return Server(port, mailbox)
-        raise RuntimeError("could not start an SMTP server on 127.0.0.1")
+        controller = start_on_free_port(lambda port: aiosmtpd_controller.Controller(
+            mailbox, hostname="127.0.0.1", port=port, ready_timeout=10, **kwargs), started)
+        return Server(controller.port, mailbox)
 
     yield start
     for controller in started:

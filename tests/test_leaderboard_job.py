@@ -99,9 +99,7 @@ def test_a_teams_group_never_sees_another_team(two_days):
 
 
 @pytest.fixture()
-def robots(monkeypatch):
-    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
+def robots(monkeypatch, no_proxy):
     server = Robots()
     monkeypatch.setenv("SALESPACK_WECOM_ALL", server.url("wecom"))
     monkeypatch.setenv("SALESPACK_DINGTALK_EAST", server.url("dingtalk"))

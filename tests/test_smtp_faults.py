@@ -22,8 +22,8 @@ import pytest
 
 from pipeline.errors import TRY_AGAIN_LATER
 from tests.test_deliver import (PASSWORD, USER, Mailbox, _authenticator, _free_port,  # noqa: F401 - fixtures
-                                _no_salespack_environment, outputs, roster, send, sent_rows, tls_files,
-                                write_config)
+                                _no_salespack_environment, outputs, roster, send, sent_rows, start_on_free_port,
+                                tls_files, write_config)
 
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 
@@ -111,16 +111,8 @@ def mail_server(request):
             kwargs["tls_context" if tls == "starttls" else "ssl_context"] = context
         if login:
             kwargs.update(authenticator=_authenticator, auth_required=True)
-        for _attempt in range(5):  # bounded: a port taken between probe and bind
-            controller = CountingController(handler or Mailbox(), hostname=HOST, port=_free_port(),
-                                            ready_timeout=10, **kwargs)
-            try:
-                controller.start()
-            except Exception:  # noqa: BLE001 - try another port
-                continue
-            started.append(controller)
-            return controller
-        raise RuntimeError("could not start an SMTP server on 127.0.0.1")
+        return start_on_free_port(lambda port: CountingController(
+            handler or Mailbox(), hostname=HOST, port=port, ready_timeout=10, **kwargs), started)
 
     yield start
     for controller in started:

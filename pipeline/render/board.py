@@ -13,20 +13,19 @@ import datetime as dt
 import io
 import tempfile
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 from babel.dates import format_date
-from weasyprint import HTML
 
 from ..compute.leaderboard import Board
 from ..errors import RenderError
 from .contexts import period_label, plain
-from .filters import DASH, count, is_empty, money, pct, signed_pct
+from .filters import DASH, count, is_empty, money, pct, percentage, signed_pct
 from .i18n import translator
-from .output import atomic_target, write_bytes
-from .pdf import GuardedFetcher, environment, render_fault, render_template, template_roots, warnings_as_errors
+from .output import write_bytes
+from .pdf import environment, lay_out, render_template, template_roots, writing
 
 TEMPLATE = "leaderboard/template.html"
 TOP, BOTTOM = 10, 3                 # reps on the phone page and in the chat text
@@ -138,10 +137,8 @@ class BoardContext:
 # --- labels ---------------------------------------------------------------------------------
 
 def gap_points(progress_gap) -> Decimal | None:
-    """progress_gap in percentage points, one decimal, half up."""
-    if is_empty(progress_gap):
-        return None
-    return (Decimal(repr(float(progress_gap))) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    """progress_gap in percentage points, rounded as the pack rounds a percentage."""
+    return None if is_empty(progress_gap) else percentage(progress_gap)
 
 
 def pace(progress_gap) -> str:
@@ -312,20 +309,15 @@ def board_html(context: BoardContext, layout: str, user_templates: Path | None =
                            phone_width_mm=PHONE_WIDTH_MM, phone_height_mm=round(phone_height_mm, 1))
 
 
-def _laid_out(html: str, roots: list[Path]):
-    return HTML(string=html, base_url=str(roots[-1]) + "/", url_fetcher=GuardedFetcher(roots)).render()
-
-
 def render_board_pdf(context: BoardContext, target: Path, user_templates: Path | None = None) -> int:
     """``leaderboard.pdf``: one A4 page when the board fits; a company board longer than
     that gets a first page (company figures, team ranking) and a page per team. Returns
     the number of pages."""
     roots = template_roots(user_templates)
-    with render_fault(target.name), atomic_target(target) as temporary, \
-            warnings_as_errors(target.name, len(roots) > 1):
-        document = _laid_out(board_html(context, "single", user_templates), roots)
+    with writing(target, roots) as temporary:
+        document = lay_out(board_html(context, "single", user_templates), roots)
         if len(document.pages) > 1 and context.scope is None and len(context.sections) > 1:
-            document = _laid_out(board_html(context, "by_team", user_templates), roots)
+            document = lay_out(board_html(context, "by_team", user_templates), roots)
         document.write_pdf(temporary, pdf_variant=None)
     return len(document.pages)
 
@@ -334,13 +326,12 @@ def render_board_phone_pdf(context: BoardContext, target: Path, user_templates: 
     """The phone page as a one-page PDF, PHONE_WIDTH_MM wide and as tall as its content:
     laid out once on a tall page to measure where the content ends, then at that height."""
     roots = template_roots(user_templates)
-    with render_fault(target.name), atomic_target(target) as temporary, \
-            warnings_as_errors(target.name, len(roots) > 1):
-        document = _laid_out(board_html(context, "phone", user_templates), roots)
+    with writing(target, roots) as temporary:
+        document = lay_out(board_html(context, "phone", user_templates), roots)
         end = document.pages[0].anchors.get("phone-end")
         if len(document.pages) == 1 and end is not None:
             height = end[1] * 25.4 / 96 + 8  # CSS px to mm, and the bottom margin
-            fitted = _laid_out(board_html(context, "phone", user_templates, height), roots)
+            fitted = lay_out(board_html(context, "phone", user_templates, height), roots)
             document = fitted if len(fitted.pages) == 1 else document  # else keep the tall page
         document.write_pdf(temporary, pdf_variant=None)
 

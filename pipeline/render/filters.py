@@ -60,11 +60,16 @@ def wan_yuan(fen) -> str:
     return money(fen, "zh_CN")
 
 
+def percentage(ratio) -> Decimal:
+    """A fraction in percent, one decimal, half up: 0.97315 -> 97.3 (also percentage points)."""
+    return (Decimal(repr(float(ratio))) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
 def pct(ratio, signed: bool = False) -> str:
     """A fraction as a percentage with one decimal: 0.9731 -> 97.3%."""
     if is_empty(ratio):
         return DASH
-    value = (Decimal(repr(float(ratio))) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    value = percentage(ratio)
     sign = "+" if signed and value > 0 else ""
     return f"{sign}{value}%"
 

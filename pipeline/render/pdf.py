@@ -183,11 +183,24 @@ def render_fault(document: str):
                           "Check the template; run with --debug for details.") from error
 
 
-def render_pdf(html: str, target: Path, roots: list[Path], base: Path) -> None:
-    """Lay out ``html`` and write it atomically to ``target``."""
-    # Warnings are checked before the rename: a flawed document never lands.
+@contextlib.contextmanager
+def writing(target: Path, roots: list[Path]):
+    """The boundary of one document: yield a temporary path beside ``target``; any fault
+    names ``target``, and a renderer warning stops it before the rename, so a flawed
+    document never lands."""
     with render_fault(target.name), atomic_target(target) as temporary, \
             warnings_as_errors(target.name, len(roots) > 1):
+        yield temporary
+
+
+def lay_out(html: str, roots: list[Path]):
+    """``html`` laid out with the project's templates as its base, fetching only from ``roots``."""
+    return HTML(string=html, base_url=str(roots[-1]) + "/", url_fetcher=GuardedFetcher(roots)).render()
+
+
+def render_pdf(html: str, target: Path, roots: list[Path], base: Path) -> None:
+    """Lay out ``html`` and write it atomically to ``target``."""
+    with writing(target, roots) as temporary:
         HTML(string=html, base_url=str(base) + "/", url_fetcher=GuardedFetcher(roots)) \
             .write_pdf(temporary, pdf_variant=None)
     gc.collect()  # the laid-out document is garbage now: free its cycles before the next job
