@@ -19,7 +19,9 @@ from . import __version__
 from .config import load_settings
 from .errors import TRY_AGAIN_LATER, ConfigError, DeliveryError, DeliveryRefused, SalespackError
 from .lock import outputs_lock
-from .periods import last_complete_month, parse_month
+from . import periods
+from .errors import PeriodError
+from .periods import last_complete_month, parse_period
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = Path("config/salespack.yaml")
@@ -69,7 +71,7 @@ def common(command):
 
 
 def _period(text: str | None, zone: str):
-    return parse_month(text) if text else last_complete_month(zone)
+    return parse_period(text) if text else last_complete_month(zone)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,6 +82,8 @@ def main():
     \b
     Examples:
       salespack run --period 2026-10
+      salespack run --period 2026-Q3                   # the quarter's pack (2026 for the year's)
+      salespack run --with-closed-periods              # last month, and the quarter / year it closes
       salespack validate --inputs exports/
       salespack certificates --period 2026-11
       salespack send --period 2026-10 --live
@@ -119,19 +123,40 @@ def _send(folder: Path, inputs: Path, settings, live: bool, resend_changed: bool
                     "Fix the cause and run `salespack send --live` again: only these will be sent.")
 
 
+PERIOD_HELP = "YYYY-MM (a month), YYYY-Qn (a quarter) or YYYY (a year)"
+
+
+def _reported(report, closed: bool) -> list:
+    """The period, or with --with-closed-periods the month and the quarter and year it closes."""
+    if not closed:
+        return [report]
+    if periods.kind(report) != periods.MONTH:
+        raise PeriodError(f"--with-closed-periods needs a month; {periods.label(report)} is a {periods.kind(report)}.",
+                          "Give the month that closes the quarter or year, e.g. --period 2026-12, or drop the option.")
+    return periods.closed_by(report)
+
+
 @main.command()
-@click.option("--period", help="Report month YYYY-MM (default: the last complete month in the configured zone).")
+@click.option("--period", help=f"Report period, {PERIOD_HELP} (default: the last complete month in the "
+                               "configured zone).")
+@click.option("--with-closed-periods", "closed", is_flag=True,
+              help="Also render the quarter and the year the month closes (March: Q1; December: Q4 and the year).")
 @click.option("--lenient", is_flag=True, help="Render even when rows were rejected; the pack is marked provisional.")
 @click.option("--send", "send_after", is_flag=True, help="Mail the documents after the run (dry run unless --live).")
 @mail_options
 @common
-def run(config, inputs, outputs, period, lenient, send_after, live, resend_changed):
-    """The whole month-end job for one month: validate the exports, compute the
-    figures, render the pack, the certificates of next month and the workbook.
+def run(config, inputs, outputs, period, closed, lenient, send_after, live, resend_changed):
+    """The whole summary-meeting job for one period: validate the exports, compute the
+    figures, render the pack, the certificates of the next period and the workbook.
+    A month's run signs the next month (and the quarter it starts); a quarter's run
+    signs the next quarter; a year's run signs none.
 
     \b
     Examples:
       salespack run --period 2026-10
+      salespack run --period 2026-Q3                   # outputs/2026-Q3/
+      salespack run --period 2026                      # outputs/2026/, the annual meeting
+      salespack run --with-closed-periods              # on Jan 1st: 2026-12, 2026-Q4 and 2026
       salespack run --inputs exports/ --outputs reports/ --period 2026-10 --lenient
     Exit codes: 0 done; 2 bad input, config or outputs folder (the period folder keeps
     its last complete run); 75 try again later (another run holds the outputs folder,
@@ -139,27 +164,35 @@ def run(config, inputs, outputs, period, lenient, send_after, live, resend_chang
     """
     from .month_end import run_month_end
     settings, config = _settings(config)
-    month = _period(period, settings.timezone)
-    with outputs_lock(outputs):
-        result = run_month_end(inputs, outputs, month, settings, lenient=lenient, config_path=config,
-                               user_templates=_user_templates())
-    validated = result.validated
-    if validated.rejected_rows:
-        click.echo(f"PROVISIONAL: {validated.rejected_rows} rows rejected, listed in {result.folder / 'rejects.csv'}")
-    certificates = [p for p in result.documents if p.parent.name == "certificates"]
-    click.echo(f"Period {month}: documents in {result.folder}/")
-    click.echo(f"  summary-pack.pdf, teams/ ({len(result.team_packs)} team packs), kpis.xlsx, "
-               f"certificates.pdf ({len(certificates)} certificates), manifest.json")
-    if send_after:
+    # A month first: when its quarter or year then fails, the month's documents stand.
+    for each in _reported(_period(period, settings.timezone), closed):
         with outputs_lock(outputs):
-            _send(result.folder, inputs, settings, live, resend_changed)
+            result = run_month_end(inputs, outputs, each, settings, lenient=lenient, config_path=config,
+                                   user_templates=_user_templates())
+        validated = result.validated
+        if validated.rejected_rows:
+            click.echo(f"PROVISIONAL: {validated.rejected_rows} rows rejected, listed in "
+                       f"{result.folder / 'rejects.csv'}")
+        certificates = [p for p in result.documents if p.parent.name == "certificates"]
+        signed = f"certificates.pdf ({len(certificates)} certificates of {periods.label(each + 1)})" \
+            if certificates else "no certificates" + (" (pledges are by month or quarter)"
+                                                      if periods.kind(each) == periods.YEAR else "")
+        click.echo(f"Period {periods.label(each)}: documents in {result.folder}/")
+        click.echo(f"  summary-pack.pdf, teams/ ({len(result.team_packs)} team packs), kpis.xlsx, {signed}, "
+                   "manifest.json")
+        if send_after:
+            with outputs_lock(outputs):
+                _send(result.folder, inputs, settings, live, resend_changed)
 
 
 @main.command()
-@click.option("--period", help="The month whose documents to mail, YYYY-MM (default: the last complete month).")
+@click.option("--period", help=f"The period whose documents to mail, {PERIOD_HELP} (default: the last complete "
+                               "month).")
+@click.option("--with-closed-periods", "closed", is_flag=True,
+              help="Also mail the quarter and the year the month closes (as `run --with-closed-periods`).")
 @mail_options
 @common
-def send(config, inputs, outputs, period, live, resend_changed):
+def send(config, inputs, outputs, period, closed, live, resend_changed):
     """Mail what `run` produced: the full pack to leadership, each manager their team's
     pack, each active rep and manager their pledge certificate. A dry run unless --live.
 
@@ -167,6 +200,7 @@ def send(config, inputs, outputs, period, live, resend_changed):
     Examples:
       salespack send --period 2026-10                 # dry run: .eml files in outputs/2026-10/outbox/
       salespack send --period 2026-10 --live          # send; a rerun sends only what is left
+      salespack send --with-closed-periods --live     # on Jan 1st: 2026-12, 2026-Q4 and 2026
     SMTP settings come from config (delivery:) and SALESPACK_SMTP_* variables; the
     password only from SALESPACK_SMTP_PASSWORD. Only a current run is mailed: one made
     from the exports in --inputs as they are now, with this config, untouched since.
@@ -176,31 +210,41 @@ def send(config, inputs, outputs, period, live, resend_changed):
     after retries, or the lock is held).
     """
     settings, _config = _settings(config)
-    month = _period(period, settings.timezone)
-    with outputs_lock(outputs):
-        _send(Path(outputs) / str(month), inputs, settings, live, resend_changed)
+    report = _period(period, settings.timezone)
+    for each in _reported(report, closed):
+        if closed:
+            click.echo(f"Period {periods.label(each)}:")
+        with outputs_lock(outputs):
+            _send(Path(outputs) / periods.label(each), inputs, settings, live, resend_changed)
 
 
 @main.command(name="validate")
 @click.option("--rejects", type=click.Path(path_type=Path), help="Also write the full list of rejected rows to this CSV.")
+@click.option("--period", help=f"Also say what the exports hold for this period, {PERIOD_HELP}: sales rows and "
+                               "budget per month, pledges.")
 @common
-def validate_command(config, inputs, outputs, rejects):
+def validate_command(config, inputs, outputs, rejects, period):
     """Read and check the exports only: print the reconciliation and the rejects.
 
     \b
     Examples:
       salespack validate
       salespack validate --inputs exports/ --rejects rejects.csv
-    Exit codes: 0 all rows usable, 2 rows rejected or a file unusable.
+      salespack validate --period 2026-Q4              # and which months of Q4 have sales and budget
+    Exit codes: 0 all rows usable, 2 rows rejected, a file unusable or a bad period.
     """
-    from .month_end import load_inputs, rejects_summary, write_rejects
+    from .month_end import load_inputs, period_coverage, rejects_summary, write_rejects
     settings, _config = _settings(config)
+    checked = parse_period(period) if period else None
     validated = load_inputs(inputs, settings)
     click.echo(f"{'dataset':<10} {'file':<16} {'read':>8} {'used':>8} {'rejected':>8}")
     for name, r in validated.reconciliation.items():
         click.echo(f"{name:<10} {r.file:<16} {r.rows_read:>8} {r.rows_used:>8} {r.rows_rejected:>8}")
     if rejects:
         write_rejects(validated, rejects)
+    if checked is not None:
+        for line in period_coverage(validated, checked):
+            click.echo(line)
     if validated.rejected_rows:
         click.echo(rejects_summary(validated, rejects or Path("(pass --rejects FILE for the full list)")), err=True)
         sys.exit(2)
@@ -208,7 +252,7 @@ def validate_command(config, inputs, outputs, rejects):
 
 
 @main.command()
-@click.option("--period", required=True, help="The period the certificates are for, YYYY-MM.")
+@click.option("--period", required=True, help="The period the certificates are for, YYYY-MM or YYYY-Qn.")
 @common
 def certificates(config, inputs, outputs, period):
     """Pledge certificates (个人 and 团队) for a period: filled in from its pledges rows,
@@ -221,13 +265,17 @@ def certificates(config, inputs, outputs, period):
     """
     from .month_end import render_certificates_only
     settings, _config = _settings(config)
-    month = parse_month(period)
+    pledged = parse_period(period)
+    if periods.kind(pledged) == periods.YEAR:
+        raise PeriodError(f"'{period}' is a year; pledges are made by month or quarter.",
+                          "Give the month or quarter the certificates are for, e.g. --period 2027-01 or 2027-Q1.")
+    label = periods.label(pledged)
     with outputs_lock(outputs):
-        written = render_certificates_only(inputs, outputs, month, settings, _user_templates())
+        written = render_certificates_only(inputs, outputs, pledged, settings, _user_templates())
     if not written:
-        click.echo(f"No active reps or managers and no pledges for {month}: no certificates.")
+        click.echo(f"No active reps or managers and no pledges for {label}: no certificates.")
         return
-    click.echo(f"{len(written) - 1} certificates for {month} in {written[0].parent}/")
+    click.echo(f"{len(written) - 1} certificates for {label} in {written[0].parent}/")
 
 
 @main.command()

@@ -12,7 +12,7 @@ import difflib
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -20,7 +20,8 @@ from email.utils import getaddresses
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator,
+                      TypeAdapter, ValidationError, ValidationInfo, field_validator, model_validator)
 
 from .errors import ConfigError
 
@@ -125,11 +126,99 @@ class Visits(_Strict):
     visits_per_week_standard: Number = Field(2, ge=0, description="visits per active rep per week")
 
 
-class Plan(_Strict):
-    """Working days of the next month plan: the holiday library, corrected by these dates."""
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_LONGEST_RANGE_DAYS = 31
+_ONE_DATE = TypeAdapter(dt.date)
 
-    extra_holidays: list[dt.date] = Field(default_factory=list)
-    extra_workdays: list[dt.date] = Field(default_factory=list)
+
+def _a_date(value) -> dt.date:
+    """One date as pydantic reads it; its complaint re-raised as a ValueError, so that the error
+    stays under the entry's key (plan.extra_holidays.2) in pydantic's own words."""
+    try:
+        return _ONE_DATE.validate_python(value)
+    except ValidationError as error:
+        raise ValueError(error.errors()[0]["msg"]) from None
+
+
+def _dated(day: dt.date) -> str:
+    return f"{day.isoformat()} ({_WEEKDAYS[day.weekday()]})"
+
+
+def _date_entry(value) -> tuple[dt.date, ...]:
+    """One entry of a plan list: a date (2027-01-04), or an inclusive range written the way a
+    State Council notice reads (2027-01-01..2027-01-03), as the dates it covers."""
+    if not (isinstance(value, str) and ".." in value):
+        return (_a_date(value),)
+    text = value.strip()
+    first_text, _, last_text = (part.strip() for part in text.partition(".."))
+    try:
+        first, last = _a_date(first_text), _a_date(last_text)
+    except ValueError as error:
+        raise ValueError(f"'{text}' is not a range of two dates ({error}); write it as first..last, "
+                         "e.g. 2027-01-01..2027-01-03") from None
+    if last < first:
+        raise ValueError(f"'{text}' ends before it starts; write the first day first ({last}..{first}?)")
+    days = (last - first).days + 1
+    if days > _LONGEST_RANGE_DAYS:
+        raise ValueError(f"'{text}' spans {days} days, more than {_LONGEST_RANGE_DAYS}; a holiday of a State "
+                         "Council notice spans a few days. Check the month and day of both ends")
+    return tuple(first + dt.timedelta(days=offset) for offset in range(days))
+
+
+def _working_day_entry(value) -> tuple[dt.date, ...]:
+    """An entry of plan.extra_working_days: a make-up working day (调休上班) is a Saturday or
+    Sunday; a Monday-Friday is a working day already, so listing one is a slip."""
+    days = _date_entry(value)
+    weekdays = [day for day in days if day.weekday() < 5]
+    if weekdays:
+        where = f"{weekdays[0]} is a {_WEEKDAYS[weekdays[0].weekday()]}" if len(days) == 1 else \
+            f"'{str(value).strip()}' includes {weekdays[0]}, a {_WEEKDAYS[weekdays[0].weekday()]}"
+        raise ValueError(f"{where}, a working day already; a make-up working day (调休上班) of a State Council "
+                         "notice is a Saturday or Sunday. Check the date against the notice")
+    return days
+
+
+def _expanded(entries: list[tuple[dt.date, ...]]) -> list[dt.date]:
+    return [day for days in entries for day in days]
+
+
+# Each list is read entry by entry (so an error names the entry: plan.extra_holidays.2) and
+# expanded at load: the attribute is a plain list[dt.date] of every day the entries cover.
+HolidayEntry = Annotated[Any, PlainValidator(_date_entry)]
+WorkingDayEntry = Annotated[Any, PlainValidator(_working_day_entry)]
+
+
+class Plan(_Strict):
+    """Working days of the next month plan: the holiday library, corrected by these dates.
+
+    In the file, ``extra_working_days`` (its old name ``extra_workdays`` is still read); in
+    the code, ``extra_holidays`` and ``extra_workdays``, each a list of dt.date with ranges
+    expanded."""
+
+    extra_holidays: Annotated[list[HolidayEntry], AfterValidator(_expanded)] = Field(
+        default_factory=list, description="days off beyond the holiday library's: dates or first..last ranges")
+    extra_workdays: Annotated[list[WorkingDayEntry], AfterValidator(_expanded)] = Field(
+        default_factory=list, validation_alias=AliasChoices("extra_working_days", "extra_workdays"),
+        description="make-up working days (调休上班, a Saturday or Sunday) the holiday library does not know")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_name_for_working_days(cls, raw):
+        if isinstance(raw, dict) and "extra_working_days" in raw and "extra_workdays" in raw:
+            raise ValueError("extra_working_days and extra_workdays are both given; extra_workdays is the old name "
+                             "of extra_working_days, so only one of them can count. Move the dates of "
+                             "extra_workdays into extra_working_days and delete extra_workdays")
+        return raw
+
+    @field_validator("extra_workdays")
+    @classmethod
+    def _not_also_a_holiday(cls, working: list[dt.date], info: ValidationInfo) -> list[dt.date]:
+        holidays = set(info.data.get("extra_holidays", ()))
+        both = [day for day in working if day in holidays]
+        if both:
+            raise ValueError(f"{_dated(both[0])} is also in plan.extra_holidays; a day is either off or worked. "
+                             "Keep it in the one list the State Council notice puts it in")
+        return working
 
 
 class Pack(_Strict):

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from . import __version__
-from .compute import MonthFigures, compute_month, compute_team
+from . import __version__, periods
+from .compute import PeriodFigures, compute_period, compute_team
 from .compute import pledges as pledge_figures
 from .compute.key_points import key_points
 from .config import Settings
@@ -54,7 +54,7 @@ class RunResult:
     period: pd.Period
     folder: Path
     validated: Validated
-    figures: MonthFigures | None = None
+    figures: PeriodFigures | None = None
     documents: list[Path] = field(default_factory=list)
     team_packs: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -88,6 +88,29 @@ def load_roster(inputs: Path, settings: Settings) -> pd.DataFrame:
         raise InputError("the roster is missing.", file=str(inputs),
                          hint="Add roster.csv, roster.xlsx or roster.parquet to the inputs folder.")
     return validate({"roster": read_table(path, "roster", settings)}, settings.timezone).frames["roster"]
+
+
+def period_coverage(validated: Validated, period: pd.Period) -> list[str]:
+    """What the usable rows hold for ``period``, month by month: sales rows and the
+    budget's targets (a month without them makes the period's target empty), and pledges."""
+    frames = validated.frames
+    sales_months = frames["sales"]["order_date"].dt.to_period("M").value_counts()
+    budget = frames["budget"]
+    budget_months = pd.PeriodIndex(budget.loc[budget["target"].notna(), "period"], freq="M").value_counts()
+    lines = [f"Period {periods.label(period)}:"]
+    for month in periods.months_of(period):
+        sold, budgeted = int(sales_months.get(month, 0)), int(budget_months.get(month, 0))
+        gaps = [text for text, missing in (("no sales rows", not sold), ("no budget: the period's target "
+                                                                         "will be empty", not budgeted)) if missing]
+        lines.append(f"  {month}: {sold} sales rows, {budgeted} budget rows{' - ' + '; '.join(gaps) if gaps else ''}")
+    if "pledges" in frames:
+        labels = {periods.label(m) for m in periods.months_of(period)} | \
+            ({periods.quarter_label(m) for m in periods.months_of(period)} if periods.kind(period) != "month" else
+             {periods.quarter_label(period)})
+        counts = frames["pledges"]["period"].value_counts()
+        lines.append("  pledges: " + (", ".join(f"{label} {int(counts[label])}" for label in sorted(labels)
+                                                if label in counts) or "none"))
+    return lines
 
 
 def rejects_summary(validated: Validated, rejects_path: Path, shown: int = 5) -> str:
@@ -179,8 +202,9 @@ def run_month_end(inputs: Path, outputs: Path, period: pd.Period, settings: Sett
     clock = time.perf_counter()
     validated = load_inputs(inputs, settings)  # unusable input stops the run before anything is written
     timings = {"read_validate": time.perf_counter() - clock}
-    with period_folder(Path(outputs) / str(period)) as (final, staging):
-        log.info("salespack %s: period %s, inputs %s, mode %s", __version__, period, Path(inputs).resolve(),
+    with period_folder(Path(outputs) / periods.label(period)) as (final, staging):
+        log.info("salespack %s: period %s, inputs %s, mode %s", __version__, periods.label(period),
+                 Path(inputs).resolve(),
                  "lenient" if lenient else "strict")
         result = _month_end(validated, staging, period, settings, lenient, config_path, user_templates, timings,
                             rejects_shown=failed_folder(final) / "rejects.csv")
@@ -206,17 +230,23 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
                                 "render a provisional pack without them.")
 
     clock = time.perf_counter()
-    figures = compute_month(validated.frames, period, settings)
+    now = dt.datetime.now(ZoneInfo(settings.timezone))
+    figures = compute_period(validated.frames, period, settings, now.date())
     result.figures = figures
     timings["compute"] = time.perf_counter() - clock
-    if not (validated.frames["sales"]["order_date"].dt.to_period("M") == period).any():
-        log.warning("no sales rows are dated in %s: every revenue figure is 0", period)
+    sales_months = validated.frames["sales"]["order_date"].dt.to_period("M")
+    if not sales_months.isin(periods.months_of(period)).any():
+        log.warning("no sales rows are dated in %s: every revenue figure is 0", periods.label(period))
+    if figures.in_progress:
+        log.warning("%s is not over yet (today is %s): its figures cover the rows exported so far and its pledges "
+                    "are not yet due",
+                    periods.label(period), now.date())
 
-    generated_at = dt.datetime.now(ZoneInfo(settings.timezone)).isoformat(timespec="seconds")
+    generated_at = now.isoformat(timespec="seconds")
     roots = template_roots(user_templates)
     teams = teams_with_a_manager(validated.frames["roster"])
     meta = {"generated_at": generated_at, "provisional": bool(validated.rejected_rows),
-            "rejected_rows": validated.rejected_rows}
+            "rejected_rows": validated.rejected_rows, "today": now.date()}
     clock = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="salespack-run-") as scratch:
         certificates = (certificate_jobs(figures.certificates, folder, period + 1, settings, user_templates,
@@ -229,7 +259,8 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
             context_clock = time.perf_counter()
             gettext = translator(settings.locale)
             company_points = sentences(key_points(figures, settings.key_points,
-                                                  settings.visits.visits_per_week_standard))
+                                                  settings.visits.visits_per_week_standard),
+                                       kind=periods.kind(period))
             with glyphs_missing() as missing:
                 context = pack_context(figures, validated.reconciliation, locale=settings.locale,
                                        company_name=settings.company.name, generated_at=generated_at,
@@ -324,7 +355,8 @@ def render_team_pack(team_frames: dict[str, pd.DataFrame], team: str, period: pd
     """One team's pack from that team's rows only (runs in a worker process). Returns the
     pack, the characters its charts could not measure (for the run to report once) and
     the team's key points."""
-    figures = compute_team(team_frames, period, settings, rep_ranks, team_ranks)
+    with said_by_the_run():
+        figures = compute_team(team_frames, period, settings, rep_ranks, team_ranks, meta["today"])
     gettext = translator(settings.locale)
     with glyphs_missing() as missing:
         context = pack_context(figures, reconciliation, locale=settings.locale, company_name=settings.company.name,
@@ -335,7 +367,7 @@ def render_team_pack(team_frames: dict[str, pd.DataFrame], team: str, period: pd
                                          standard=settings.visits.visits_per_week_standard, gettext=gettext,
                                          chart_reps=settings.pack.chart_reps)
     context.key_points = sentences(key_points(figures, settings.key_points, settings.visits.visits_per_week_standard,
-                                              scope=team), scope=team)
+                                              scope=team), scope=team, kind=periods.kind(period))
     roots = template_roots(user_templates)
     render_pdf(pack_html(context, user_templates), target, roots, roots[-1])
     # The team's own workbook (its rows only, the sheet names of kpis.xlsx) inside its pack.
@@ -344,6 +376,18 @@ def render_team_pack(team_frames: dict[str, pd.DataFrame], team: str, period: pd
         write_workbook(workbook, figures, reconciliation, context.key_points)
         attach_file(target, f"kpis-{team_file_name(team).removesuffix('.pdf')}.xlsx", workbook.read_bytes())
     return target, missing, [{"zh": p.zh, "en": p.en} for p in context.key_points]
+
+
+@contextlib.contextmanager
+def said_by_the_run():
+    """A team's figures come from a subset of the rows the run has computed already: what
+    they would warn of (a holiday calendar missing) the run has said once."""
+    previous = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(previous)
 
 
 def say_missing_glyphs(document: str, missing: set[str]) -> None:
@@ -384,7 +428,7 @@ def deliverables(result: RunResult) -> dict:
         "pack": "summary-pack.pdf",
         "teams": {team: path.relative_to(folder).as_posix() for team, path in result.team_packs.items()},
         "certificates": certificates,
-        "coming_period": str(result.period + 1),
+        "coming_period": periods.label(result.period + 1),
         "headline": {"company": _headline(figures.company)["company"], "teams": _headline(figures.teams),
                      "reps": _headline(figures.reps)},
         # The pack's key points (会议要点) as sentences in both languages, the company's and each team's.
@@ -397,7 +441,7 @@ def write_manifest(result: RunResult, settings: Settings, config_path: Path | No
     folder = result.folder
     manifest = {
         "salespack_version": __version__,
-        "period": str(result.period),
+        "period": periods.label(result.period),
         "generated_at": generated_at,
         "mode": "lenient" if lenient else "strict",
         "provisional": bool(result.validated.rejected_rows),
@@ -424,7 +468,7 @@ def render_certificates_only(inputs: Path, outputs: Path, period: pd.Period, set
     """The certificates of ``period`` itself (``salespack certificates --period``)."""
     validated = load_inputs(inputs, settings)
     from .compute import targets
-    with period_folder(Path(outputs) / "certificates" / str(period)) as (final, folder):
+    with period_folder(Path(outputs) / "certificates" / periods.label(period)) as (final, folder):
         if validated.rejected_rows:
             write_rejects(validated, folder / "rejects.csv")
             raise RejectedRows(rejects_summary(validated, failed_folder(final) / "rejects.csv"),

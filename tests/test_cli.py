@@ -61,7 +61,7 @@ def test_an_internal_fault_is_exit_1_without_traceback_unless_debug(sample_copy,
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(month_end, "compute_month", broken)
+    monkeypatch.setattr(month_end, "compute_period", broken)
     args = ["run", "--inputs", str(sample_copy), "--outputs", str(tmp_path / "out"), "--period", "2026-10"]
     result = invoke(*args)
     assert result.exit_code == 1 and "Internal error" in result.output and "--debug" in result.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.compute import compute_month, pledges, sales, targets
+from pipeline.compute import compute_period, pledges, sales, targets
 from pipeline.config import Settings
 
 P = pd.Period("2026-10", freq="M")
@@ -77,7 +77,7 @@ def month():
         "signed_date": [pd.NaT] * 5,
     })
     frames = {"roster": roster(), "sales": sales_rows, "budget": plan, "pledges": pledge_rows}
-    return compute_month(frames, P, Settings())
+    return compute_period(frames, P, Settings())
 
 
 def test_revenue_counts_returns_negative_and_only_rows_of_the_period(month):

@@ -167,7 +167,7 @@ def header_words_broken_or_overflowing(html: str) -> list[tuple[int, str, list[s
 
 
 def test_no_english_table_header_breaks_a_word_or_leaves_its_cell(tmp_path):
-    from pipeline.compute import compute_month
+    from pipeline.compute import compute_period
     from pipeline.config import load_settings
     from pipeline.month_end import load_inputs
     from pipeline.render.contexts import pack_context
@@ -178,7 +178,7 @@ def test_no_english_table_header_breaks_a_word_or_leaves_its_cell(tmp_path):
     import pandas as pd
     settings = load_settings(english_config(tmp_path))
     validated = load_inputs(SAMPLE_INPUTS, settings)
-    figures = compute_month(validated.frames, pd.Period(SAMPLE_PERIOD, freq="M"), settings)
+    figures = compute_period(validated.frames, pd.Period(SAMPLE_PERIOD, freq="M"), settings)
     gettext = translator("en")
     context = pack_context(figures, validated.reconciliation, locale="en", company_name=settings.company.name,
                            generated_at="2026-11-01T07:00:00+08:00", version="test", provisional=False,

@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pipeline.compute import compute_month
+from pipeline.compute import compute_period
 from pipeline.compute.key_points import key_points
 from pipeline.config import load_settings
 from pipeline.month_end import load_inputs
@@ -47,7 +47,7 @@ def trace(points) -> None:
 def month_points(inputs: Path, config: Path | None, period: str, settings=None):
     settings = settings or load_settings(config)
     frames = load_inputs(inputs, settings).frames
-    figures = compute_month(frames, pd.Period(period, "M"), settings)
+    figures = compute_period(frames, pd.Period(period, "M"), settings)
     return sentences(key_points(figures, settings.key_points, settings.visits.visits_per_week_standard))
 
 

@@ -30,7 +30,7 @@ import pytest
 from openpyxl import load_workbook
 from pandas.testing import assert_frame_equal
 
-from pipeline.compute import compute_month
+from pipeline.compute import compute_period
 from pipeline.config import load_settings
 from pipeline.month_end import load_inputs
 from pipeline.sample import generate
@@ -268,8 +268,8 @@ def test_every_file_reconciles(org, clean_validated, messy_validated):
 @pytest.fixture(scope="module")
 def figures(org, clean_validated, messy_validated):
     period = org["period"]
-    return (compute_month(clean_validated.frames, period, org["settings"]),
-            compute_month(messy_validated.frames, period, org["settings"]))
+    return (compute_period(clean_validated.frames, period, org["settings"]),
+            compute_period(messy_validated.frames, period, org["settings"]))
 
 
 @pytest.mark.parametrize("table", COMPARED)

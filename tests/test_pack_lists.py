@@ -9,7 +9,7 @@ import re
 import pandas as pd
 import pytest
 
-from pipeline.compute import compute_month
+from pipeline.compute import compute_period
 from pipeline.config import load_settings
 from pipeline.month_end import load_inputs
 from pipeline.render.contexts import pack_context
@@ -26,7 +26,7 @@ PERIOD = pd.Period("2026-10", freq="M")
 def sample_figures():
     settings = load_settings(SAMPLE_CONFIG)
     validated = load_inputs(SAMPLE_INPUTS, settings)
-    return settings, validated, compute_month(validated.frames, PERIOD, settings)
+    return settings, validated, compute_period(validated.frames, PERIOD, settings)
 
 
 def pages(figures, limit):

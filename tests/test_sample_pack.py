@@ -189,7 +189,7 @@ def test_certificates_read_the_same_as_one_render_each_with_system_fonts(sample_
     WeasyPrint call per certificate, system fonts): the same text, line for line."""
     import pandas as pd
 
-    from pipeline.compute import compute_month
+    from pipeline.compute import compute_period
     from pipeline.config import load_settings
     from pipeline.month_end import load_inputs
     from pipeline.render.documents import certificate_file_name, certificates_html
@@ -197,7 +197,7 @@ def test_certificates_read_the_same_as_one_render_each_with_system_fonts(sample_
 
     settings = load_settings(SAMPLE_CONFIG)
     period = pd.Period(SAMPLE_PERIOD, freq="M")
-    sheet = compute_month(load_inputs(SAMPLE_INPUTS, settings).frames, period, settings).certificates
+    sheet = compute_period(load_inputs(SAMPLE_INPUTS, settings).frames, period, settings).certificates
     coming = period + 1
     roots = template_roots(None)
     for index in (0, len(sheet) // 2, len(sheet) - 1):  # a team, an individual and a blank one

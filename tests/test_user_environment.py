@@ -80,11 +80,21 @@ def test_a_read_only_outputs_folder_is_named_with_what_to_do(read_only_folder):
                              "opened (Read-only file system). Choose a writable folder with --outputs."]
 
 
-def test_a_period_beyond_the_calendar_leaves_no_folder(tmp_path):
-    result = run(tmp_path / "out", "--period", "9999-12")
+@pytest.mark.parametrize("period", ["9999-12", "9999-Q4", "9999", "1969"])
+def test_a_period_beyond_the_calendar_leaves_no_folder(tmp_path, period):
+    result = run(tmp_path / "out", "--period", period)
     assert result.exit_code == 2
-    assert lines(result) == ["Error: '9999-12' is outside the years salespack reports on (1970-01 to 2099-12). "
-                             "Check the year; a run also plans the month after the period."]
+    assert lines(result) == [f"Error: '{period}' is outside the years salespack reports on (1970 to 2099). "
+                             "Check the year; a run also plans the period after the one it reports."]
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("period", ["2026-Q5", "2026-Q0", "26-Q1", "2026Q", "2026-13", "Q3", "2026-07-01"])
+def test_a_period_in_no_known_form_names_the_forms(tmp_path, period):
+    result = run(tmp_path / "out", "--period", period)
+    assert result.exit_code == 2
+    assert lines(result) == [f"Error: '{period}' is not a period. Give the period as YYYY-MM (a month), YYYY-Qn "
+                             "(a quarter) or YYYY (a year), for example --period 2026-10, 2026-Q3 or 2026."]
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 

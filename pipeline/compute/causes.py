@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import periods
+
 UNCLASSIFIED = "unclassified"
 
 
@@ -15,11 +17,14 @@ def variance_share(variance: pd.Series, company_variance) -> pd.Series:
 
 
 def change_by(rows: pd.DataFrame, dimension: str, period: pd.Period) -> pd.DataFrame:
-    """The change against P-1 by ``dimension`` (product, customer class): revenue in P,
-    in P-1 and the change, largest positive first, largest negative last."""
-    window = rows[rows["month"].isin([period, period - 1])]
-    table = window.pivot_table(index=dimension, columns="month", values="amount", aggfunc="sum")
-    table = table.reindex(columns=[period, period - 1]).fillna(0).astype("Int64")
+    """The change against P-1 (the previous month, quarter or year) by ``dimension``
+    (product, customer class): revenue in P, in P-1 and the change, largest positive
+    first, largest negative last."""
+    now, before = periods.months_of(period), periods.months_of(period - 1)
+    window = rows[rows["month"].isin(now + before)]
+    window = window.assign(side=window["month"].isin(now).map({True: "revenue", False: "previous_revenue"}))
+    table = window.pivot_table(index=dimension, columns="side", values="amount", aggfunc="sum")
+    table = table.reindex(columns=["revenue", "previous_revenue"]).fillna(0).astype("Int64")
     table.columns = ["revenue", "previous_revenue"]
     table["change"] = table["revenue"] - table["previous_revenue"]
     table.index.name = dimension

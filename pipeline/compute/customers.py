@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import periods
 from ..contract import STAGES
 from .organisation import COMPANY, team_of
 
@@ -22,7 +23,7 @@ def new_customers(sales: pd.DataFrame, sales_in_period: pd.DataFrame, key: str, 
     """new customers: customers whose first sales row ever (in all sales data) is in P;
     counted for a grain whose own rows in P include the customer."""
     first = sales.groupby("customer_id")["order_date"].min().dt.to_period("M")
-    new = set(first[first == period].index)
+    new = set(first[first.isin(periods.months_of(period))].index)
     pairs = sales_in_period.loc[sales_in_period["customer_id"].isin(new), [key, "customer_id"]].drop_duplicates()
     return pairs.groupby(key).size().reindex(ids).fillna(0).astype("Int64")
 
@@ -45,7 +46,8 @@ def stage_funnel(customers: pd.DataFrame, roster: pd.DataFrame) -> pd.DataFrame:
 
 
 def surveys_in(surveys: pd.DataFrame, period: pd.Period) -> pd.DataFrame:
-    return surveys[surveys["date"].dt.to_period("M") == period]
+    """The surveys dated in P (a month, a quarter or a year)."""
+    return surveys[surveys["date"].dt.to_period("M").isin(periods.months_of(period))]
 
 
 def satisfaction_mean(survey_rows: pd.DataFrame, key: str, ids: pd.Index, score: str) -> pd.Series:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .. import periods
 from ..config import Settings
 from . import customers as customer_figures
 from . import trips as trip_figures
@@ -44,7 +45,7 @@ def grain_columns(frames: dict[str, pd.DataFrame], sales_rows: pd.DataFrame, per
                   key: str, ids: pd.Index, settings: Settings, work: FieldWork) -> pd.DataFrame:
     """The field-work columns of one grain, indexed by ``ids``."""
     out = pd.DataFrame(index=ids, columns=FIELD_COLUMNS, dtype="object")
-    in_period = sales_rows[sales_rows["month"] == period]
+    in_period = sales_rows[sales_rows["month"].isin(periods.months_of(period))]
     out["active_customers"] = customer_figures.active_customers(in_period, key, ids)
     out["new_customers"] = customer_figures.new_customers(sales_rows, in_period, key, ids, period)
     visits = work.visits_in_period
@@ -91,7 +92,7 @@ def field_work(frames: dict[str, pd.DataFrame], period: pd.Period, settings: Set
     by_rep = trip_figures.expense_by_rep(trips) if trips is not None else None
     if visits is None:
         return FieldWork(None, None, None, None, cadence, None, funnel, satisfaction, trips, by_rep)
-    in_period = visits[visits["month"] == period]
+    in_period = visits[visits["month"].isin(periods.months_of(period))]
     outside = in_period[in_period["geofence"] == visit_figures.OUTSIDE].sort_values("distance_m", ascending=False)
     short = in_period[in_period["duration_min"] < settings.visits.min_visit_minutes].sort_values("duration_min")
     by_class = visit_figures.compliance_by_class(cadence) if cadence is not None else None

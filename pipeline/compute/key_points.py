@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..config import KeyPoints
-from . import MonthFigures
+from . import PeriodFigures
 from .organisation import COMPANY
 
 
@@ -49,7 +49,7 @@ def _cite(sheet: str, key, column: str, value, form: str) -> Cite:
     return Cite(sheet, str(key), column, _plain(value), form)
 
 
-def result(figures: MonthFigures, sheet: str, key: str, row: pd.Series) -> Point:
+def result(figures: PeriodFigures, sheet: str, key: str, row: pd.Series) -> Point:
     """The result against target, and the quarter's forecast."""
     cites = {"revenue": _cite(sheet, key, "revenue", row["revenue"], "money"),
              "target": _cite(sheet, key, "target", row["target"], "money"),
@@ -156,14 +156,16 @@ def overdue_a_class(cadence: pd.DataFrame | None) -> Point | None:
 
 
 def month_on_month(row: pd.Series, sheet: str, key: str, settings: KeyPoints) -> Point | None:
-    """A change against last month large enough to say (``mom_notable``)."""
-    change = _plain(row.get("mom_pct"))
+    """A change against the previous period large enough to say (``mom_notable``):
+    mom_pct for a month, pop_pct for a quarter or a year."""
+    column = "pop_pct" if "pop_pct" in row.index else "mom_pct"
+    change = _plain(row.get(column))
     if change is None or abs(change) < settings.mom_notable:
         return None
-    return Point("month_on_month", {"mom_pct": _cite(sheet, key, "mom_pct", change, "signed_pct")})
+    return Point("month_on_month", {"mom_pct": _cite(sheet, key, column, change, "signed_pct")})
 
 
-def key_points(figures: MonthFigures, settings: KeyPoints, visits_standard: float,
+def key_points(figures: PeriodFigures, settings: KeyPoints, visits_standard: float,
                scope: str | None = None) -> list[Point]:
     """The points of the company's pack, or of one team's (``scope``) from its own rows."""
     if scope is None:

@@ -3,12 +3,15 @@ proportion to working days.
 
 Working days are Monday-Friday less public holidays plus make-up working days
 (调休), from the maintained ``chinese_calendar`` library, corrected by the dates in
-config. A year the library does not know falls back to Monday-Friday and says so.
+config. A year the library does not know falls back to Monday-Friday, corrected by the
+config's dates of that year, and says so in one warning.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from typing import NamedTuple
 
 import chinese_calendar
 import pandas as pd
@@ -18,9 +21,58 @@ from ..config import Plan as PlanSettings
 log = logging.getLogger("salespack")
 
 
+class ConfigDates(NamedTuple):
+    """The config's plan dates that fall in one planned period, and the years all of them cover."""
+
+    holidays: list[dt.date]       # plan.extra_holidays in the period, ascending
+    working_days: list[dt.date]   # plan.extra_working_days in the period, ascending
+    years: list[int]              # every year the config's dates (in the period or not) fall in, ascending
+
+
+def config_dates(month: pd.Period, settings: PlanSettings) -> ConfigDates:
+    """Which of the config's holidays and make-up working days fall in ``month`` (a month,
+    or any period), and which years the config has dates for."""
+    first, last = month.start_time.date(), month.end_time.date()
+
+    def in_period(days: list[dt.date]) -> list[dt.date]:
+        return sorted({day for day in days if first <= day <= last})
+
+    years = sorted({day.year for day in [*settings.extra_holidays, *settings.extra_workdays]})
+    return ConfigDates(in_period(settings.extra_holidays), in_period(settings.extra_workdays), years)
+
+
+_HOW_TO_ADD = ("Add them from the State Council notice 国务院办公厅关于{year}年部分节假日安排的通知 (usually published "
+              "in November or December): its days off to plan.extra_holidays, its make-up working days "
+              "(\"X月X日（周六）上班\") to plan.extra_working_days, each a date (e.g. {year}-01-04) or a range as "
+              "the notice reads (e.g. {year}-01-01..{year}-01-03); see config/salespack.yaml. Or upgrade "
+              "chinese-calendar")
+
+
+def _unknown_year_warning(month: pd.Period, dates: ConfigDates) -> str:
+    """What the plan of ``month`` uses when the holiday library does not know its year, and
+    what to do: one message for the log."""
+    year = month.year
+    lead = f"the holiday calendar (chinese-calendar) has no data for {year}: {month} is planned Monday-Friday"
+    if year in dates.years:
+        used = len(dates.holidays) + len(dates.working_days)
+        if used == 0:
+            return (f"{lead}; config has dates for {year}, none of them in {month}, so none are used. If the State "
+                    f"Council notice for {year} has a holiday or make-up working day in {month}, add it to "
+                    "plan.extra_holidays or plan.extra_working_days")
+        return (f"{lead} corrected by the config's dates in it, which are used: {len(dates.holidays)} in "
+                f"plan.extra_holidays, {len(dates.working_days)} in plan.extra_working_days. Check them against "
+                f"the State Council notice 国务院办公厅关于{year}年部分节假日安排的通知")
+    if dates.years:
+        listed = ", ".join(map(str, dates.years))
+        return (f"{lead}, without holidays: config has plan dates for {listed} only, none for {year} (were they "
+                f"meant for {year}? check the year of each date). " + _HOW_TO_ADD.format(year=year))
+    return (f"{lead}, without holidays: config lists no holidays or make-up working days for {year}. "
+            + _HOW_TO_ADD.format(year=year))
+
+
 def working_days(month: pd.Period, settings: PlanSettings) -> tuple[pd.DataFrame, bool]:
     """Each day of ``month`` with ``working`` and ``week_start``; and whether the
-    holiday library knew the year (False: Monday-Friday only)."""
+    holiday library knew the year (False: Monday-Friday and the config's dates only)."""
     days = pd.date_range(month.to_timestamp(how="start"), month.to_timestamp(how="end").normalize(), freq="D")
     try:
         working = [chinese_calendar.is_workday(day.date()) for day in days]
@@ -28,8 +80,7 @@ def working_days(month: pd.Period, settings: PlanSettings) -> tuple[pd.DataFrame
     except NotImplementedError:
         working = [day.weekday() < 5 for day in days]
         known = False
-        log.warning("the holiday calendar has no data for %s: weekdays are used; list the holidays in config "
-                    "(plan.extra_holidays / plan.extra_workdays) or upgrade chinese-calendar", month.year)
+        log.warning(_unknown_year_warning(month, config_dates(month, settings)))
     table = pd.DataFrame({"day": days, "working": working})
     table.loc[table["day"].dt.date.isin(settings.extra_holidays), "working"] = False
     table.loc[table["day"].dt.date.isin(settings.extra_workdays), "working"] = True

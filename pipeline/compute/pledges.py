@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from .. import periods
 from ..config import Pledges as PledgeSettings
+from . import sales
 
 
 def pledges_of(pledges: pd.DataFrame, period: pd.Period) -> pd.DataFrame:
-    """The pledges settled or tracked in P: monthly ones of P and quarterly ones of P's quarter."""
-    return pledges[pledges["period"].isin([str(period), periods.quarter_label(period)])]
+    """The pledges settled or tracked in P: for a month, its monthly ones and the
+    quarterly ones of its quarter; for a quarter, its quarterly ones; a year has none of
+    its own (pledges are made by month or quarter)."""
+    labels = {periods.MONTH: [periods.label(period), periods.quarter_label(period)],
+              periods.QUARTER: [periods.label(period)], periods.YEAR: []}[periods.kind(period)]
+    return pledges[pledges["period"].isin(labels)]
 
 
 def is_settled(pledge_period: pd.Series, period: pd.Period) -> pd.Series:
     """A monthly pledge is settled in its month; "a quarterly pledge (YYYY-Qn) is
-    settled in the quarter's last month"."""
+    settled in the quarter's last month" (and in the quarter's own pack)."""
     quarterly = pledge_period.str.contains("Q")
-    return ~quarterly | (period == periods.quarter_months(period)[-1])
+    last_month = periods.months_of(period)[-1] == periods.quarter_months(period)[-1]
+    return ~quarterly | last_month
 
 
 def pledge_actual(pledge_rows: pd.DataFrame, rep_figures: pd.DataFrame, team_figures: pd.DataFrame,
@@ -62,14 +70,23 @@ def reward(pledge_attainment: pd.Series, scope: pd.Series, settings: PledgeSetti
     return result.where(pledge_attainment.notna()).astype("Int64")
 
 
+def not_over(pledge_period: pd.Series, today: dt.date | None) -> pd.Series:
+    """Pledges whose own period has not ended by ``today``: not yet due, whatever the
+    revenue so far (a pack of a period in progress settles nothing early)."""
+    if today is None:
+        return pd.Series(False, index=pledge_period.index)
+    ends = pledge_period.map(lambda text: periods.last_day(periods.parse_period(text)))
+    return (ends >= pd.Timestamp(today)).astype(bool)
+
+
 def settlement(pledges: pd.DataFrame, period: pd.Period, roster: pd.DataFrame, rep_figures: pd.DataFrame,
-               team_figures: pd.DataFrame, settings: PledgeSettings) -> pd.DataFrame:
+               team_figures: pd.DataFrame, settings: PledgeSettings, today: dt.date | None = None) -> pd.DataFrame:
     """The `pledges` sheet: one row per pledge row of the period."""
     rows = pledges_of(pledges, period).copy()
     people = roster.set_index("rep_id")
     rows["name"] = rows["pledger_id"].map(people["name"])
     rows["team"] = rows["pledger_id"].map(people["team"])
-    rows["settled"] = is_settled(rows["period"], period)
+    rows["settled"] = is_settled(rows["period"], period) & ~not_over(rows["period"], today)
     rows["actual"] = pledge_actual(rows, rep_figures, team_figures, people["team"])
     rows["pledge_attainment"] = pledge_attainment(rows["actual"], rows["pledge_amount"], rows["settled"])
     rows["progress"] = rows["actual"].astype("Float64") / rows["pledge_amount"].astype("Float64")
@@ -81,10 +98,64 @@ def settlement(pledges: pd.DataFrame, period: pd.Period, roster: pd.DataFrame, r
         .drop(columns="_order").reset_index(drop=True)
 
 
+def within(pledges: pd.DataFrame, period: pd.Period, roster: pd.DataFrame, sales_rows: pd.DataFrame,
+           settings: PledgeSettings, today: dt.date | None = None) -> pd.DataFrame:
+    """The pledges of the shorter periods inside a quarter or a year (its months' monthly
+    pledges; a year's quarterly ones too), each settled on its own period's revenue
+    exactly as that period's pack settles it; empty for a month."""
+    kind = periods.kind(period)
+    inner = [] if kind == periods.MONTH else periods.months_of(period)
+    if kind == periods.YEAR:
+        inner += [pd.Period(f"{period.year}Q{q}", freq="Q") for q in range(1, 5)]
+    people = roster.set_index("rep_id")
+    reps, teams = sales.month_revenue(sales_rows, "rep_id"), sales.month_revenue(sales_rows, "team")
+    parts = []
+    for inner_period in inner:
+        rows = pledges[pledges["period"] == periods.label(inner_period)]
+        if rows.empty:
+            continue
+        revenue_of = {}
+        for name, table, ids in (("reps", reps, pd.Index(rows["pledger_id"]).union(people.index)),
+                                 ("teams", teams, pd.Index(people["team"].dropna().unique()))):
+            revenue_of[name] = pd.DataFrame({
+                "revenue": sales.revenue(table, inner_period, ids),
+                "qtd_revenue": sales.range_revenue(table, periods.quarter_to_date(inner_period), ids)})
+        parts.append(settlement(rows, inner_period, roster, revenue_of["reps"], revenue_of["teams"], settings,
+                                today))
+    if not parts:
+        return settlement(pledges.iloc[0:0], period, roster, pd.DataFrame(columns=["revenue", "qtd_revenue"]),
+                          pd.DataFrame(columns=["revenue", "qtd_revenue"]), settings)
+    return pd.concat(parts, ignore_index=True)
+
+
+def summary(settled: pd.DataFrame) -> pd.DataFrame:
+    """The pledges of a period's months (and a year's quarters) summarised per pledger:
+    "pledges made, met, missed, reward and forfeit_due summed"."""
+    columns = ["pledger_id", "name", "team", "scope", "kind", "pledges", "met", "missed", "reward", "forfeit_due"]
+    if settled.empty:
+        return pd.DataFrame(columns=columns)
+    rows = settled.assign(kind=settled["period"].str.contains("Q").map({True: "quarter", False: "month"}),
+                          made=1, kept=settled["met"].eq(True).fillna(False).astype(int),
+                          broken=settled["met"].eq(False).fillna(False).astype(int))
+    table = rows.groupby(["pledger_id", "scope", "kind"], dropna=False).agg(
+        name=("name", "first"), team=("team", "first"), pledges=("made", "sum"), met=("kept", "sum"),
+        missed=("broken", "sum"), reward=("reward", lambda s: s.sum(min_count=1)),
+        forfeit_due=("forfeit_due", lambda s: s.sum(min_count=1))).reset_index()
+    for column in ("reward", "forfeit_due"):
+        table[column] = table[column].astype("Int64")
+    order = table["scope"].map({"team": 0, "individual": 1})
+    return table.assign(_order=order).sort_values(["_order", "kind", "team", "pledger_id"]) \
+        .drop(columns="_order").reset_index(drop=True)[columns]
+
+
 def certificate_periods(coming: pd.Period) -> list[str]:
     """The pledge periods whose certificates are signed for ``coming``: the month, and
-    the quarter when ``coming`` starts one. (The run of P renders those of P+1.)"""
-    labels = [str(coming)]
+    the quarter when ``coming`` starts one (the run of P renders those of P+1); a
+    quarter's own; none for a year (pledges are by month or quarter)."""
+    kind = periods.kind(coming)
+    if kind != periods.MONTH:
+        return [periods.label(coming)] if kind == periods.QUARTER else []
+    labels = [periods.label(coming)]
     if periods.quarter_months(coming)[0] == coming:
         labels.append(periods.quarter_label(coming))
     return labels
@@ -93,7 +164,12 @@ def certificate_periods(coming: pd.Period) -> list[str]:
 def certificates(pledges: pd.DataFrame | None, roster: pd.DataFrame, rep_targets: pd.DataFrame,
                  team_targets: pd.DataFrame, coming: pd.Period, labels: list[str]) -> pd.DataFrame:
     """One certificate per pledges row of ``labels``; a blank one for each active rep and
-    manager who has none, with their target of ``coming`` as a reference."""
+    manager who has none, with their target of ``coming`` as a reference. None when no
+    pledge period is signed for ``coming`` (a year)."""
+    if not labels:
+        return pd.DataFrame(columns=["number", "period", "pledger_id", "name", "team", "scope", "blank",
+                                     "pledge_amount", "forfeit_amount", "reference_target", "signed_date",
+                                     "quarterly"])
     people = roster.set_index("rep_id")
     filled = pledges[pledges["period"].isin(labels)].copy() if pledges is not None else \
         pd.DataFrame(columns=["period", "pledger_id", "scope", "pledge_amount", "forfeit_amount", "signed_date"])
@@ -109,12 +185,14 @@ def certificates(pledges: pd.DataFrame | None, roster: pd.DataFrame, rep_targets
     sheet = pd.concat([filled, blank], ignore_index=True)
     sheet["name"] = sheet["pledger_id"].map(people["name"])
     sheet["team"] = sheet["pledger_id"].map(people["team"])
-    own = rep_targets[coming] if coming in rep_targets.columns else pd.Series(dtype="Int64")
-    led = team_targets[coming] if coming in team_targets.columns else pd.Series(dtype="Int64")
+    # The target of ``coming`` (a quarter's: its months' summed, empty with one missing).
+    months = periods.months_of(coming)
+    own = sales.range_target(rep_targets, months, rep_targets.index)
+    led = sales.range_target(team_targets, months, team_targets.index)
     sheet["reference_target"] = sheet["pledger_id"].map(own).where(
         sheet["scope"] == "individual", sheet["team"].map(led)).astype("Int64")
     sheet["quarterly"] = sheet["period"].str.contains("Q")
     sheet = sheet.sort_values(["blank", "team", "scope", "pledger_id"], ascending=[True, True, False, True])
     sheet = sheet.reset_index(drop=True)
-    sheet["number"] = [f"BZS-{coming.year}{coming.month:02d}-{i + 1:04d}" for i in range(len(sheet))]
+    sheet["number"] = [f"BZS-{periods.label(coming).replace('-', '')}-{i + 1:04d}" for i in range(len(sheet))]
     return sheet

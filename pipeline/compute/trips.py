@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import periods
+
 
 def trips_of(trips: pd.DataFrame, period: pd.Period) -> pd.DataFrame:
     """The trips of P are those whose dates overlap P."""
-    first, last = period.to_timestamp(how="start"), period.to_timestamp(how="end").normalize()
+    first, last = periods.first_day(period), periods.last_day(period)
     return trips[(trips["start_date"] <= last) & (trips["end_date"] >= first)]
 
 

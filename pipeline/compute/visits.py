@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import periods
 from .organisation import COMPANY, team_of
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -70,8 +71,9 @@ def visits_of_type(visits_in_period: pd.DataFrame, key: str, ids: pd.Index, visi
 
 
 def visits_per_week(visits: pd.Series, period: pd.Period) -> pd.Series:
-    """visits_per_week = visits / (days in P / 7), a total for teams and the company."""
-    return (visits.astype("Float64") / (period.days_in_month / 7)).astype("Float64")
+    """visits_per_week = visits / (days in P / 7), a total for teams and the company
+    (a quarter or a year: over all its days)."""
+    return (visits.astype("Float64") / (periods.days_in(period) / 7)).astype("Float64")
 
 
 def short_visits(visits_in_period: pd.DataFrame, key: str, ids: pd.Index, minimum_minutes: float) -> pd.Series:
@@ -90,7 +92,7 @@ def customer_cadence(customers: pd.DataFrame, visits: pd.DataFrame, roster: pd.D
     """Per customer with a class: "overdue when the calendar days from the date of its
     last visit (by any rep, up to the end of P) to the last day of P exceed" its class's
     cadence; "a customer never visited is overdue"."""
-    last_day = period.to_timestamp(how="end").normalize()
+    last_day = periods.last_day(period)
     seen = visits[visits["day"] <= last_day].groupby("customer_id")["day"].max()
     classed = customers[customers["class"].notna()].copy()
     classed["last_visit"] = classed["customer_id"].map(seen)

@@ -20,6 +20,7 @@ from decimal import Decimal
 import jinja2
 from markupsafe import Markup
 
+from .. import periods
 from ..render.contexts import period_label
 from ..render.pdf import environment, render_template
 
@@ -135,6 +136,7 @@ class Section:
     key_points: tuple[str, ...] | None
     pledges: tuple[Pledge, ...]
     time_progress: float = MONTH_END_TIME_PROGRESS
+    kind: str = "month"  # the period's (month, quarter, year): the pack's title says which
 
 
 # --------------------------------------------------------------------------- picking the facts
@@ -194,7 +196,8 @@ def section(facts: LetterFacts, locale: str) -> Section:
     scope = facts.team if facts.role == "manager" else None
     return Section(locale, "zh-CN" if chinese else "en", facts, period_label(facts.period, locale),
                    period_label(facts.coming, locale), scope, points,
-                   tuple(Pledge(item, period_label(item.period, locale)) for item in facts.certificates))
+                   tuple(Pledge(item, period_label(item.period, locale)) for item in facts.certificates),
+                   kind=periods.kind(periods.parse_period(facts.period)))
 
 
 def text_environment(locale: str) -> jinja2.Environment:

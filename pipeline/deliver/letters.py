@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import periods
 from ..render.contexts import period_label
 from ..render.i18n import translator
 from .bodies import Headline, LetterFacts, bodies, key_points, ranked_count, ranking, reward_tiers, terms
@@ -84,7 +85,8 @@ def plan_letters(folder: Path, manifest: dict, roster: pd.DataFrame, *, company:
     common = {"company": company, "period": period, "coming": coming, "reps_ranked": ranked_count(reps),
               "teams_ranked": ranked_count(headline.get("teams", {}))}
     tiers = reward_tiers(manifest)
-    pack_title = _("Monthly sales summary pack")
+    pack_title = {periods.MONTH: _("Monthly sales summary pack"), periods.QUARTER: _("Quarterly sales summary pack"),
+                  periods.YEAR: _("Annual sales summary pack")}[periods.kind(periods.parse_period(period))]
     pack = Attachment(folder / wanted["pack"], f"{pack_title}-{period}.pdf")
     letters: list[Letter] = []
     skipped: list[Skipped] = []

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 from babel.dates import format_date
 
-from ..compute import MonthFigures
+from .. import periods
+from ..compute import PeriodFigures
 from ..contract import DATASETS
 from ..validate import Reconciliation
 from . import charts
@@ -38,12 +39,14 @@ def records(frame: pd.DataFrame, index_name: str | None = None) -> list[dict]:
 
 
 def period_label(period: pd.Period | str, locale: str) -> str:
-    text = str(period)
-    if "Q" in text:
-        year, quarter = text.split("-Q")
-        return f"{year}年第{quarter}季度" if locale.startswith("zh") else f"Q{quarter} {year}"
-    period = pd.Period(text, freq="M")
-    if locale.startswith("zh"):
+    """``2026年10月`` / ``October 2026``; ``2026年第3季度`` / ``Q3 2026``; ``2026年`` / ``2026``."""
+    period = periods.parse_period(period) if isinstance(period, str) else period
+    kind, chinese = periods.kind(period), locale.startswith("zh")
+    if kind == periods.QUARTER:
+        return f"{period.year}年第{period.quarter}季度" if chinese else f"Q{period.quarter} {period.year}"
+    if kind == periods.YEAR:
+        return f"{period.year}年" if chinese else str(period.year)
+    if chinese:
         return f"{period.year}年{period.month}月"
     return format_date(dt.date(period.year, period.month, 1), "MMMM y", locale="en")
 
@@ -94,6 +97,17 @@ class PackContext:
     next_month: list[dict]
     datasets: list[DatasetRow]
     field_work: object = None  # FieldPages: visits, customers, trips, plan by week
+    kind: str = "month"        # the period's: month, quarter or year (periods.kind)
+    in_progress: bool = False  # the period has not ended on the run's day
+    # A quarter or a year: each grain's months beside the total (company first, then teams),
+    # the next period's targets by month and team, and the pledges of its months summarised.
+    months: list[dict] = field(default_factory=list)
+    next_period: dict = field(default_factory=dict)
+    pledge_summary: list[dict] = field(default_factory=list)
+    # (earlier period's label, the data's first month's label) for each change that
+    # compares with a period the sales data cover only in part
+    partly_covered: list[tuple[str, str]] = field(default_factory=list)
+    months_without_target: list[str] = field(default_factory=list)  # the company's, in a quarter or a year
     key_points: list = field(default_factory=list)  # render.key_points.Sentence, in order
     charts: dict[str, str] = field(default_factory=dict)
     chart_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # chart -> (reps drawn, reps)
@@ -117,7 +131,7 @@ def _dataset_rows(reconciliation: dict[str, Reconciliation], locale: str) -> lis
     return rows
 
 
-def pack_context(figures: MonthFigures, reconciliation: dict[str, Reconciliation], *, locale: str,
+def pack_context(figures: PeriodFigures, reconciliation: dict[str, Reconciliation], *, locale: str,
                  company_name: str, generated_at: str, version: str, provisional: bool,
                  rejected_rows: int, gettext, scope: str | None = None, chart_reps: int = 40) -> PackContext:
     reps, teams = figures.reps, figures.teams
@@ -162,7 +176,46 @@ def pack_context(figures: MonthFigures, reconciliation: dict[str, Reconciliation
     if len(teams) > 1:  # a team pack has one team: one bar says nothing its table does not
         context.charts["team_attainment"] = charts.attainment_bars(
             teams.index.tolist(), [charts.to_pct(v) for v in teams["attainment"]], gettext)
+    context.kind, context.in_progress = periods.kind(figures.period), figures.in_progress
+    context.partly_covered = [(period_label(earlier, locale), period_label(first, locale))
+                              for earlier, first in figures.partly_covered]
+    if context.kind != periods.MONTH:
+        own = figures.months[figures.months["grain"] == ("team" if scope else "company")]
+        own = own[own["key"] == (scope or "company")]
+        context.months_without_target = [period_label(m, locale) for m in own.loc[own["target"].isna(), "period"]]
+        context.months = month_by_month(figures, locale, gettext, scope)
+        context.next_period = next_period_by_month(figures, locale)
+        context.pledge_summary = records(figures.pledge_summary)
     return context
+
+
+def month_by_month(figures: PeriodFigures, locale: str, gettext, scope: str | None) -> list[dict]:
+    """Per grain shown (the company, unless a team's pack, then each team): its months'
+    revenue, target and attainment beside the period's total, and a chart of them."""
+    grains = ([] if scope else [("company", "company", figures.company.iloc[0], gettext("Company"))]) + \
+        [("team", team, row, team) for team, row in figures.teams.iterrows()]
+    months = figures.months
+    shown = []
+    for grain, key, total, title in grains:
+        rows = months[(months["grain"] == grain) & (months["key"] == key)]
+        items = [{**record, "label": period_label(record["period"], locale)} for record in records(rows)]
+        shown.append({"title": title, "months": items,
+                      "total": {"revenue": plain(total["revenue"]), "target": plain(total["target"]),
+                                "attainment": plain(total["attainment"])},
+                      "chart": charts.revenue_against_target(
+                          [item["label"] for item in items], [amount_in_unit(i["revenue"], locale) for i in items],
+                          [amount_in_unit(i["target"], locale) for i in items], gettext)})
+    return shown
+
+
+def next_period_by_month(figures: PeriodFigures, locale: str) -> dict:
+    """The targets of the next period by month and team (the plan of a quarter or a year)."""
+    table = figures.next_period
+    months = [c for c in table.columns if c not in ("key", "grain", "total")]
+    rows = [{"team": row["key"], "company": row["grain"] == "company",
+             "targets": [plain(row[m]) for m in months], "total": plain(row["total"])} for row in records(table)]
+    return {"months": [period_label(m, locale) for m in months], "rows": rows,
+            "first_month": period_label(months[0], locale) if months else None}
 
 
 @dataclass

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from babel.dates import format_date
 
-from ..compute import MonthFigures
+from ..compute import PeriodFigures
 from . import charts
 from .contexts import plain, records
 
@@ -67,11 +67,12 @@ def week_label(start, locale: str) -> str:
     return start.strftime("%m-%d") if locale.startswith("zh") else format_date(start, "MMM d", locale="en")
 
 
-def _plan(figures: MonthFigures, locale: str) -> tuple[list[dict], list[dict]]:
+def _plan(figures: PeriodFigures, locale: str) -> tuple[list[dict], list[dict]]:
     plan = figures.plan
     if plan.empty:
         return [], []
     weeks = plan[["week_start", "working_days"]].drop_duplicates("week_start").sort_values("week_start")
+    first_month = figures.next_month[figures.next_month["period"] == plan["period"].iloc[0]]
     week_list = [{"start": week_label(w, locale), "working_days": int(d)} for w, d in
                  zip(weeks["week_start"], weeks["working_days"])]
     rows = []
@@ -79,7 +80,7 @@ def _plan(figures: MonthFigures, locale: str) -> tuple[list[dict], list[dict]]:
         ordered = group.set_index("week_start").reindex(weeks["week_start"])
         rows.append({"level": level, "team": team, "rep_id": plain(rep_id), "name": plain(group["name"].iloc[0]),
                      "weeks": [plain(v) for v in ordered["target"]],
-                     "target": plain(figures.next_month.set_index(["team", "rep_id"])["target"].get(
+                     "target": plain(first_month.set_index(["team", "rep_id"])["target"].get(
                          (team, rep_id if isinstance(rep_id, str) else pd.NA)))})
     order = {"team": 0, "rep": 1}
     rows.sort(key=lambda r: (r["team"] or "", order[r["level"]], r["rep_id"] or ""))
@@ -101,7 +102,7 @@ def _most_severe(frame: pd.DataFrame | None, limit: int | None, by: list[str], a
     return frame.loc[frame.index.isin(kept)]
 
 
-def field_pages(figures: MonthFigures, *, locale: str, standard: float, gettext,
+def field_pages(figures: PeriodFigures, *, locale: str, standard: float, gettext,
                 list_limit: int | None = None, chart_reps: int = 40) -> FieldPages:
     """``list_limit`` shortens the exception lists (company pack); ``None`` prints them all."""
     _ = gettext

@@ -47,25 +47,35 @@ def _list(items: list[str], locale: str, total: int | None = None) -> str:
     return joined
 
 
-def _say(point: Point, locale: str, scope: str | None) -> str:
+# "this month" and "last month" of a month's pack; a quarter's and a year's say theirs.
+PERIOD_WORDS = {"zh": {"month": ("本月", "上月"), "quarter": ("本季度", "上季度"), "year": ("本年度", "上年度")},
+                "en": {"month": ("this month", "last month"), "quarter": ("this quarter", "last quarter"),
+                       "year": ("this year", "last year")}}
+
+
+def _say(point: Point, locale: str, scope: str | None, kind: str = "month") -> str:
     zh = locale.startswith("zh")
     c = {name: show(cite, locale) for name, cite in point.cites.items()}
     who = (scope or "公司") if zh else (scope or "The company")
+    this, last = PERIOD_WORDS["zh" if zh else "en"][kind]
     if point.kind == "result":
         cite = point.cites["variance"]
         if cite.value is None:
-            return (f"{who}本月销售额 {c['revenue']} 万元，未设任务额。" if zh else
-                    f"{who} sold CNY {c['revenue']}k this month; no target was set.")
+            return (f"{who}{this}销售额 {c['revenue']} 万元，未设任务额。" if zh else
+                    f"{who} sold CNY {c['revenue']}k {this}; no target was set.")
         over = cite.value >= 0
         gap = money(abs(cite.value), locale)
+        # The run rate of the quarter is a month's figure (empty for a quarter or a year).
+        forecast = point.cites["quarter_forecast"].value is not None
         if zh:
-            return (f"{who}本月销售额 {c['revenue']} 万元，完成任务额 {c['target']} 万元的 {c['attainment']}，"
-                    f"{'超出' if over else '差'} {gap} 万元；按当前节奏，本季度预计 {c['quarter_forecast']} 万元。")
-        return (f"{who} sold CNY {c['revenue']}k this month, {c['attainment']} of the CNY {c['target']}k target, "
-                f"CNY {gap}k {'above' if over else 'short of'} it; at this pace the quarter comes to "
-                f"CNY {c['quarter_forecast']}k.")
+            return (f"{who}{this}销售额 {c['revenue']} 万元，完成任务额 {c['target']} 万元的 {c['attainment']}，"
+                    f"{'超出' if over else '差'} {gap} 万元"
+                    + (f"；按当前节奏，本季度预计 {c['quarter_forecast']} 万元。" if forecast else "。"))
+        return (f"{who} sold CNY {c['revenue']}k {this}, {c['attainment']} of the CNY {c['target']}k target, "
+                f"CNY {gap}k {'above' if over else 'short of'} it"
+                + (f"; at this pace the quarter comes to CNY {c['quarter_forecast']}k." if forecast else "."))
     if point.kind == "month_on_month":
-        return (f"{who}销售额较上月 {c['mom_pct']}。" if zh else f"{who}'s revenue moved {c['mom_pct']} on last month.")
+        return (f"{who}销售额较{last} {c['mom_pct']}。" if zh else f"{who}'s revenue moved {c['mom_pct']} on {last}.")
     if point.kind.startswith("drivers_"):
         parts = [f"{show(i['name'], locale)}（{_signed_money(i['variance'], locale)} 万元，占 {show(i['share'], locale)}）"
                  if zh else f"{show(i['name'], locale)} (CNY {_signed_money(i['variance'], locale)}k, "
@@ -90,8 +100,8 @@ def _say(point: Point, locale: str, scope: str | None) -> str:
                  f"{name} CNY {_signed_money(i['change'], locale)}k" for name, i in zip(names, point.items)]
         what = ("产品" if "product" in point.kind else "客户等级") if zh else \
             ("products" if "product" in point.kind else "customer classes")
-        return (f"与上月相比变化最大的{what}：{_list(parts, locale)}。" if zh else
-                f"The {what} that moved most against last month: {_list(parts, locale)}.")
+        return (f"与{last}相比变化最大的{what}：{_list(parts, locale)}。" if zh else
+                f"The {what} that moved most against {last}: {_list(parts, locale)}.")
     if point.kind == "pledges":
         missed = [f"{show(i['name'], locale)}（{show(i['attainment'], locale)}）" if zh else
                   f"{show(i['name'], locale)} ({show(i['attainment'], locale)})" for i in point.items]
@@ -113,11 +123,12 @@ def _say(point: Point, locale: str, scope: str | None) -> str:
         return (f"A 类客户逾期未拜访 {c['count']} 家，名单见客户拓展页。" if zh else
                 f"{c['count']} A-class customers are overdue for a visit; the list is on the field work pages.")
     if point.kind == "nothing_notable":
-        return "本月无重大偏差。" if zh else "No notable deviation this month."
+        return f"{this}无重大偏差。" if zh else f"No notable deviation {this}."
     raise ValueError(f"no words for the point '{point.kind}'")
 
 
-def sentences(points: list[Point], scope: str | None = None) -> list[Sentence]:
-    """The points in both languages, in order, each with the figures it cites."""
-    return [Sentence(order, _say(point, "zh_CN", scope), _say(point, "en", scope), point.all_cites())
+def sentences(points: list[Point], scope: str | None = None, kind: str = "month") -> list[Sentence]:
+    """The points in both languages, in order, each with the figures it cites; ``kind``:
+    the period's (month, quarter or year), which the sentences name."""
+    return [Sentence(order, _say(point, "zh_CN", scope, kind), _say(point, "en", scope, kind), point.all_cites())
             for order, point in enumerate(points, start=1)]

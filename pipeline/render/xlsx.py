@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
-from ..compute import MonthFigures
+from ..compute import PeriodFigures
 from ..compute.field import FIELD_COLUMNS
 from ..validate import Reconciliation
 from .output import atomic_target
@@ -32,7 +32,7 @@ PLEDGE_COLUMNS = ["period", "pledger_id", "name", "scope", "team", "pledge_amoun
 MONEY = {"revenue", "target", "stretch", "variance", "qtd_revenue", "ytd_revenue", "quarter_forecast",
          "pledge_amount", "actual", "reward", "forfeit_due", "forfeit_amount", "previous_revenue", "change",
          "team_target", "reps_target", "difference", "reference_target"}
-RATIOS = {"gross_margin_pct", "variance_pct", "attainment", "stretch_attainment", "mom_pct", "yoy_pct",
+RATIOS = {"gross_margin_pct", "variance_pct", "attainment", "stretch_attainment", "mom_pct", "pop_pct", "yoy_pct",
           "qtd_attainment", "ytd_attainment", "pledge_attainment", "variance_share", "cadence_compliance",
           "visit_conversion", "visits_per_week", "satisfaction_product", "satisfaction_sales",
           "satisfaction_service", "plan_completion", "mean", "share_4_plus", "distance_m", "duration_min"}
@@ -90,15 +90,32 @@ def _write_sheet(book: Workbook, title: str, frame: pd.DataFrame, columns: list[
         sheet.append(cells)
 
 
-def write_workbook(target: Path, figures: MonthFigures, reconciliation: dict[str, Reconciliation],
+def sales_columns(figures: PeriodFigures) -> list[str]:
+    """kpis.md's Sales columns; a quarter or a year adds pop_pct after mom_pct (left empty)."""
+    if "pop_pct" not in figures.company.columns:
+        return SALES_COLUMNS
+    at = SALES_COLUMNS.index("mom_pct") + 1
+    return [*SALES_COLUMNS[:at], "pop_pct", *SALES_COLUMNS[at:]]
+
+
+def write_workbook(target: Path, figures: PeriodFigures, reconciliation: dict[str, Reconciliation],
                    key_points: list | None = None) -> None:
     book = Workbook(write_only=True)
     reps = figures.reps.reset_index(names="rep_id")
-    _write_sheet(book, "reps", reps, ["rep_id", "name", "team", *SALES_COLUMNS, *FIELD_COLUMNS])
-    _write_sheet(book, "teams", figures.teams.reset_index(names="team"), ["team", *SALES_COLUMNS, *FIELD_COLUMNS])
-    company_columns = [c for c in SALES_COLUMNS if not c.startswith("rank_")]
+    sales = sales_columns(figures)
+    _write_sheet(book, "reps", reps, ["rep_id", "name", "team", *sales, *FIELD_COLUMNS])
+    _write_sheet(book, "teams", figures.teams.reset_index(names="team"), ["team", *sales, *FIELD_COLUMNS])
+    company_columns = [c for c in sales if not c.startswith("rank_")]
     _write_sheet(book, "company", figures.company, [*company_columns, *FIELD_COLUMNS])
-    _write_sheet(book, "pledges", figures.pledges, PLEDGE_COLUMNS)
+    # A quarter's or a year's pledges: its own, then those of its months (and quarters),
+    # each settled in its own period; summarised per pledger in pledge_summary.
+    _write_sheet(book, "pledges", pd.concat([figures.pledges, figures.pledges_within], ignore_index=True)
+                 if not figures.pledges_within.empty else figures.pledges, PLEDGE_COLUMNS)
+    if not figures.months.empty:
+        _write_sheet(book, "months", figures.months, ["period", "grain", "key", "revenue", "target", "attainment"])
+        _write_sheet(book, "pledge_summary", figures.pledge_summary,
+                     ["pledger_id", "name", "team", "scope", "kind", "pledges", "met", "missed", "reward",
+                      "forfeit_due"])
     _write_sheet(book, "variance_by_team", figures.teams.reset_index(names="team"),
                  ["team", "variance", "variance_share"])
     _write_sheet(book, "variance_by_rep", reps, ["rep_id", "name", "team", "variance", "variance_share"])
