@@ -138,6 +138,44 @@ def test_certificates_of_any_period(sample_copy, tmp_path):
     assert "2026年第4季度" in pdf_text(folder / "certificates" / "E004-2026-Q4-team.pdf")
 
 
+def test_validate_says_what_the_exports_hold_for_a_period(sample_copy):
+    result = invoke("validate", "--inputs", str(sample_copy), "--period", "2026-Q4", "--config", str(SAMPLE_CONFIG))
+    assert result.exit_code == 0, result.output
+    # The sample's sales stop at October, its budget at November; pledges: 15 + 15 monthly, one quarterly.
+    assert "Period 2026-Q4:\n  2026-10: 273 sales rows, 15 budget rows\n" \
+           "  2026-11: 0 sales rows, 15 budget rows - no sales rows\n" \
+           "  2026-12: 0 sales rows, 0 budget rows - no sales rows; no budget: the period's target will be empty\n" \
+           "  pledges: 2026-10 15, 2026-11 15, 2026-Q4 1\n" in result.output
+    assert invoke("validate", "--inputs", str(sample_copy), "--period", "2026-Q7").exit_code == 2
+
+
+def test_a_quarters_certificates_are_its_quarterly_pledges_and_a_years_are_refused(sample_copy, tmp_path):
+    out = tmp_path / "out"
+    result = invoke("certificates", "--inputs", str(sample_copy), "--outputs", str(out), "--period", "2026-Q4",
+                    "--config", str(SAMPLE_CONFIG))
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (out / "certificates" / "2026-Q4" / "certificates").iterdir())
+    # The one quarterly pledge (E004's team pledge), and a blank quarterly one for every other active
+    # rep and manager: 17 active reps and managers in the sample roster.
+    assert "E004-2026-Q4-team.pdf" in names and len(names) == 17
+    assert all("-2026-Q4-" in name for name in names)
+    assert "2026年第4季度" in pdf_text(out / "certificates" / "2026-Q4" / "certificates" / "E005-2026-Q4-blank.pdf")
+    year = invoke("certificates", "--inputs", str(sample_copy), "--outputs", str(out), "--period", "2026",
+                  "--config", str(SAMPLE_CONFIG))
+    assert year.exit_code == 2
+    assert year.output.strip() == ("Error: '2026' is a year; pledges are made by month or quarter. Give the month "
+                                   "or quarter the certificates are for, e.g. --period 2027-01 or 2027-Q1.")
+    assert not (out / "certificates" / "2026").exists()
+
+
+def test_closed_periods_need_a_month(sample_copy, tmp_path):
+    result = invoke("run", "--inputs", str(sample_copy), "--outputs", str(tmp_path / "out"), "--period", "2026-Q3",
+                    "--with-closed-periods")
+    assert result.exit_code == 2
+    assert "--with-closed-periods needs a month; 2026-Q3 is a quarter." in result.output
+    assert no_files(tmp_path / "out")
+
+
 def test_init_makes_a_working_folder_and_refuses_a_full_one(tmp_path):
     target = tmp_path / "my-org"
     result = invoke("init", str(target))

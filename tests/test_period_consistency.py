@@ -35,8 +35,13 @@ def sheets(path: Path) -> dict[str, list[dict]]:
 
 
 @pytest.fixture(scope="module")
-def sample_workbooks(tmp_path_factory) -> dict[str, dict]:
-    outputs = tmp_path_factory.mktemp("sample-quarter")
+def sample_outputs(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("sample-quarter")
+
+
+@pytest.fixture(scope="module")
+def sample_workbooks(sample_outputs) -> dict[str, dict]:
+    outputs = sample_outputs
     books = {}
     for period in [*MONTHS, QUARTER]:
         result = invoke("run", "--inputs", str(SAMPLE_INPUTS), "--outputs", str(outputs), "--period", period,
@@ -98,6 +103,27 @@ def test_the_sample_quarter_is_laid_out_as_a_quarter(sample_workbooks):
     header = list(sample_workbooks[QUARTER]["reps"][0])
     assert header.index("pop_pct") == header.index("mom_pct") + 1
     assert "pop_pct" not in sample_workbooks[MONTHS[0]]["reps"][0]
+
+
+def test_the_quarters_letters_name_the_quarter_and_sign_the_next(sample_workbooks, sample_outputs):
+    import email
+    from email import policy
+    result = invoke("send", "--inputs", str(SAMPLE_INPUTS), "--outputs", str(sample_outputs), "--period", QUARTER,
+                    "--config", str(SAMPLE_CONFIG))
+    assert result.exit_code == 0, result.output
+    letters = {path.name: email.message_from_bytes(path.read_bytes(), policy=policy.default)
+               for path in sorted((sample_outputs / QUARTER / "outbox").glob("*.eml"))}
+    leadership = next(m for name, m in letters.items() if "-leadership-" in name)
+    assert leadership["Subject"] == "江南精工仪器有限公司 季度销售总结会资料 2026年第3季度"
+    text = leadership.get_body(preferencelist=("plain",)).get_content()
+    assert "2026年第3季度 · 季度销售总结会资料" in text and "Q3 2026 · Quarterly sales summary pack" in text
+    assert "公司本季度销售额" in text and "本月" not in text
+    assert "季度预测" not in text and "Quarter forecast" not in text  # a month's run rate, not a quarter's
+    attachments = [part.get_filename() for part in leadership.iter_attachments()]
+    assert attachments == ["季度销售总结会资料-2026-Q3.pdf"]
+    rep = next(m for name, m in letters.items() if "-rep-" in name)
+    assert [part.get_filename() for part in rep.iter_attachments()][0].endswith("-2026-Q4.pdf")
+    assert "2026年第4季度的业绩保证书" in rep.get_body(preferencelist=("plain",)).get_content()
 
 
 # --- another org, through the compute stage -------------------------------------------------

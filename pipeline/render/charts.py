@@ -74,7 +74,8 @@ def revenue_against_target(labels: list[str], revenue: list[float], target: list
                          linewidths=2, label=_("Target"), zorder=3)
         axis.set_yticks(positions, labels)
         axis.set_xlabel(_("Revenue (CNY k)"))
-        axis.legend(loc="lower right", frameon=False)
+        # Above the bars, never over them: the longest bar reaches the right edge.
+        axis.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False, borderaxespad=0.2)
         axis.axvline(0, color="black", linewidth=0.6)
         return _as_data_uri(figure)
 
