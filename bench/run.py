@@ -303,6 +303,37 @@ def measure(inputs: dict, out: pathlib.Path, args) -> dict:
     return entry
 
 
+def measure_dask(inputs: dict, out: pathlib.Path, args, local: dict) -> dict:
+    """The same month end with its documents on a Dask ``LocalCluster`` of 2 worker
+    processes (one thread each, like the local pool), against the local pool's run:
+    ``ratio_to_local`` = the documents stage's wall time on Dask / on the local pool."""
+    try:
+        from distributed import LocalCluster
+    except ImportError:
+        return {"skipped": "distributed is not installed (make cluster-setup)"}
+    scale = inputs["scale"]
+    outputs = out / f"run-{scale:g}-dask"
+    shutil.rmtree(outputs / PERIOD, ignore_errors=True)
+    workers = min(os.cpu_count() or 1, 2)
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        command = [args.python, "-m", "pipeline", "run", "--inputs", inputs["folder"], "--outputs", str(outputs),
+                   "--period", PERIOD, "--config", str(args.code / "config" / "salespack.yaml"),
+                   "--scheduler", cluster.scheduler_address]
+        print(f"running the month end at scale {scale:g} with its documents on a LocalCluster of {workers} "
+              "workers ...", flush=True)
+        child = run_child(command, outputs, args.timeout, args.code)
+    manifest_path = outputs / PERIOD / "manifest.json"
+    if child["exit_code"] != 0 or not manifest_path.exists():
+        return {"ok": False, "exit_code": child["exit_code"],
+                "error": (outputs / "stderr.txt").read_text(encoding="utf-8", errors="replace")[-2000:]}
+    timings = json.loads(manifest_path.read_text(encoding="utf-8"))["timings_s"]
+    local_s = (local.get("stages") or {}).get("documents")
+    return {"ok": True, "workers": workers, "wall_s": child["wall_s"], "documents_s": timings.get("documents"),
+            "local_documents_s": local_s,
+            "ratio_to_local": round(timings["documents"] / local_s, 3) if local_s and timings.get("documents") else None,
+            "ratio_wall_to_local": round(child["wall_s"] / local["wall_s"], 3) if local.get("wall_s") else None}
+
+
 # ---------------------------------------------------------------- certificates, fast and naive
 def certificates_child(inputs: pathlib.Path, dest: pathlib.Path, count: int) -> dict:
     """In this fresh process: the certificate sheet of COMING from roster, budget and
@@ -342,18 +373,14 @@ def certificates_child(inputs: pathlib.Path, dest: pathlib.Path, count: int) -> 
     shutil.rmtree(fast_dir, ignore_errors=True)
     fast_dir.mkdir(parents=True)
     clock = time.perf_counter()
-    if hasattr(docs, "certificate_jobs"):
-        import tempfile
-
-        from pipeline.render.pdf import render_pages, worker_pool
-        with tempfile.TemporaryDirectory(prefix="bench-certificates-") as scratch:
-            jobs = docs.certificate_jobs(sheet, fast_dir, coming, settings, None, pathlib.Path(scratch))
-            html_s = time.perf_counter() - clock
-            with worker_pool(len(jobs)) as pool:
-                for future in [pool.submit(render_pages, *job) for job in jobs]:
-                    future.result()
-            layout_s = time.perf_counter() - clock - html_s
-            docs.finish_certificates(jobs, fast_dir)
+    if hasattr(docs, "render_certificate_job"):
+        from pipeline.render.pdf import worker_pool
+        jobs = docs.certificate_jobs(sheet, coming, settings, None)
+        html_s = time.perf_counter() - clock
+        with worker_pool(len(jobs)) as pool:
+            made = [future.result() for future in [pool.submit(docs.render_certificate_job, job) for job in jobs]]
+        layout_s = time.perf_counter() - clock - html_s
+        docs.finish_certificates(made, fast_dir)
         join_s = time.perf_counter() - clock - html_s - layout_s
         phases = {"html_and_fonts_s": round(html_s, 3), "layout_and_write_s": round(layout_s, 3),
                   "join_s": round(join_s, 3), "jobs": len(jobs)}
@@ -547,6 +574,12 @@ def print_report(runs: list[dict], grew: dict | None) -> None:
                       f"longest {d['longest_job']} {d['longest_job_s']} s ({d['longest_job_share']:.1%} of the "
                       f"work); projected on 8/32/128 workers: "
                       + " / ".join(f"{v} s" for v in r.get("projection_s", {}).values()))
+        dask = r.get("dask") or {}
+        if dask.get("ratio_to_local"):
+            print(f"  Dask LocalCluster ({dask['workers']} workers): documents {dask['documents_s']} s against "
+                  f"{dask['local_documents_s']} s on the local pool, ratio {dask['ratio_to_local']}")
+        elif dask:
+            print(f"  Dask LocalCluster: {dask.get('skipped') or dask.get('error', 'failed')[-300:]}")
         print(f"  peak RSS {r['peak_rss_mb']:.0f} MB (largest single process {r['peak_rss_single_process_mb']:.0f} MB,"
               f" up to {r['processes_max']} processes); by stage (sampled, MB): "
               + ", ".join(f"{k} {v:.0f}" for k, v in r.get("rss_mb_by_stage", {}).items()))
@@ -580,7 +613,7 @@ def report(args, sizes: list[float], runs: list[dict], grew: dict | None = None)
     base = runs[0]
     top = {key: base.get(key) for key in ("ok", "total_s", "peak_rss_mb", "stages", "certificates", "pack",
                                          "documents", "throughput", "rows_total", "failed_stage",
-                                         "projection_s")}
+                                         "projection_s", "dask")}
     return {"scale": args.scale, "sizes": sizes, "period": PERIOD, "format": args.format, "seed": args.seed,
             **top, "runs": runs, "growth": grew, "code": args.code_state,
             "host": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
@@ -605,6 +638,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=7200, help="seconds allowed per child process")
     parser.add_argument("--regenerate", action="store_true", help="write the inputs again even if present")
     parser.add_argument("--no-certificates", action="store_true", help="skip the isolated and naive certificates")
+    parser.add_argument("--no-dask", action="store_true", help="skip the run on a Dask LocalCluster")
     parser.add_argument("--profile", action="store_true",
                         help="also run the month end under cProfile in one process and print the top functions")
     parser.add_argument("--profile-top", type=int, default=35, help="functions shown per profile ordering")
@@ -642,6 +676,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         inputs = inputs_for(out, scale, args.seed, args.format, args.regenerate)
         entry = measure(inputs, out, args)
+        if not args.no_dask and entry.get("ok"):
+            entry["dask"] = measure_dask(inputs, out, args, entry)
         if not args.no_certificates:
             merge_certificates(entry, measure_certificates(inputs, out, args))
         if args.profile:

@@ -126,6 +126,20 @@ def _send(folder: Path, inputs: Path, settings, live: bool, resend_changed: bool
 PERIOD_HELP = "YYYY-MM (a month), YYYY-Qn (a quarter) or YYYY (a year)"
 
 
+def scheduler_option(command):
+    return click.option("--scheduler", envvar="SALESPACK_SCHEDULER", default=None, metavar="tcp://HOST:8786",
+                        help="Lay the documents out on this Dask cluster's workers (pip install salespack[cluster]); "
+                             "default: config cluster.scheduler, else this machine's cores. Env: SALESPACK_SCHEDULER.")(
+        command)
+
+
+def _on_cluster(settings, scheduler: str | None):
+    """Settings with the scheduler of --scheduler / SALESPACK_SCHEDULER over config's."""
+    if not scheduler:
+        return settings
+    return settings.model_copy(update={"cluster": settings.cluster.model_copy(update={"scheduler": scheduler})})
+
+
 def _reported(report, closed: bool) -> list:
     """The period, or with --with-closed-periods the month and the quarter and year it closes."""
     if not closed:
@@ -143,9 +157,10 @@ def _reported(report, closed: bool) -> list:
               help="Also render the quarter and the year the month closes (March: Q1; December: Q4 and the year).")
 @click.option("--lenient", is_flag=True, help="Render even when rows were rejected; the pack is marked provisional.")
 @click.option("--send", "send_after", is_flag=True, help="Mail the documents after the run (dry run unless --live).")
+@scheduler_option
 @mail_options
 @common
-def run(config, inputs, outputs, period, closed, lenient, send_after, live, resend_changed):
+def run(config, inputs, outputs, period, closed, lenient, send_after, scheduler, live, resend_changed):
     """The whole summary-meeting job for one period: validate the exports, compute the
     figures, render the pack, the certificates of the next period and the workbook.
     A month's run signs the next month (and the quarter it starts); a quarter's run
@@ -164,6 +179,7 @@ def run(config, inputs, outputs, period, closed, lenient, send_after, live, rese
     """
     from .month_end import run_month_end
     settings, config = _settings(config)
+    settings = _on_cluster(settings, scheduler)
     # A month first: when its quarter or year then fails, the month's documents stand.
     for each in _reported(_period(period, settings.timezone), closed):
         with outputs_lock(outputs):
@@ -253,8 +269,9 @@ def validate_command(config, inputs, outputs, rejects, period):
 
 @main.command()
 @click.option("--period", required=True, help="The period the certificates are for, YYYY-MM or YYYY-Qn.")
+@scheduler_option
 @common
-def certificates(config, inputs, outputs, period):
+def certificates(config, inputs, outputs, period, scheduler):
     """Pledge certificates (个人 and 团队) for a period: filled in from its pledges rows,
     blank for each active rep and manager without one. Written to
     OUTPUTS/certificates/PERIOD/ (certificates.pdf and one file each), replaced whole.
@@ -265,6 +282,7 @@ def certificates(config, inputs, outputs, period):
     """
     from .month_end import render_certificates_only
     settings, _config = _settings(config)
+    settings = _on_cluster(settings, scheduler)
     pledged = parse_period(period)
     if periods.kind(pledged) == periods.YEAR:
         raise PeriodError(f"'{period}' is a year; pledges are made by month or quarter.",

@@ -319,6 +319,14 @@ class KeyPoints(_Strict):
     mom_notable: Number = Field(0.10, ge=0, description="a change against last month is said from this size on")
 
 
+class Cluster(_Strict):
+    """Where a run's documents are laid out: this machine's cores (no scheduler), or the
+    workers of an existing Dask cluster (``pip install salespack[cluster]``)."""
+
+    scheduler: str | None = Field(None, description="tcp://host:8786; also --scheduler and SALESPACK_SCHEDULER")
+    timeout_s: Number = Field(10, gt=0, description="to reach the scheduler and to see a first worker")
+
+
 class Settings(_Strict):
     company: Company = Field(default_factory=Company)
     locale: Literal["zh_CN", "en"] = "zh_CN"
@@ -331,6 +339,7 @@ class Settings(_Strict):
     delivery: Delivery = Field(default_factory=Delivery)
     leaderboard: Leaderboard = Field(default_factory=Leaderboard)
     key_points: KeyPoints = Field(default_factory=KeyPoints)
+    cluster: Cluster = Field(default_factory=Cluster)
 
     @field_validator("timezone")
     @classmethod

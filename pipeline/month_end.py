@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import importlib.util
 import json
 import logging
 import re
@@ -27,19 +28,20 @@ from .compute import PeriodFigures, compute_period, compute_team
 from .compute import pledges as pledge_figures
 from .compute.key_points import key_points
 from .config import Settings
-from .errors import InputError, OutputsError, SalespackError
+from .errors import ConfigError, InputError, OutputsError, SalespackError
 from .read import read_inputs, read_table
 from .read.files import locate
 from .render.contexts import pack_context
 from .render.field_context import field_pages
 from .compute.organisation import frames_of_team
 from .render.documents import (certificate_file_name, certificate_jobs, finish_certificates, pack_html,
-                               render_certificates)
-from .render.pdf import attach_file, render_pages, render_pdf, template_roots, worker_pool
+                               CERTIFICATES_PER_JOB, render_certificate_job, render_certificates)
+from .render.pdf import (TemplateBundle, attach_file, attached, bundled, pdf_bytes, template_roots, unpacked,
+                         worker_pool)
 from .render.charts import glyphs_missing
 from .render.i18n import translator
 from .render.key_points import sentences
-from .render.output import atomic_target, checksum, failed_folder, staged_folder, write_bytes
+from .render.output import Made, atomic_target, checksum, failed_folder, land, staged_folder, write_bytes
 from .render.xlsx import write_workbook
 from .validate import Validated, validate
 
@@ -243,67 +245,72 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
                     periods.label(period), now.date())
 
     generated_at = now.isoformat(timespec="seconds")
-    roots = template_roots(user_templates)
     teams = teams_with_a_manager(validated.frames["roster"])
     meta = {"generated_at": generated_at, "provisional": bool(validated.rejected_rows),
             "rejected_rows": validated.rejected_rows, "today": now.date()}
     clock = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="salespack-run-") as scratch:
-        certificates = (certificate_jobs(figures.certificates, folder, period + 1, settings, user_templates,
-                                         Path(scratch)) if not figures.certificates.empty else [])
-        with worker_pool(1 + len(certificates) + len(teams)) as pool:
-            # Certificates go first: they need no context, so the workers lay them out
-            # while this process builds the company pack's context and writes the workbook.
-            futures = [pool.submit(timed, render_pages, *job) for job in certificates]
+    # A worker of a cluster may share no disk with this run: the templates travel as data.
+    shipped = bundled(user_templates) if settings.cluster.scheduler and user_templates else user_templates
+    certificates = [job._replace(user_templates=shipped) for job in certificate_jobs(
+        figures.certificates, period + 1, settings, user_templates)] if not figures.certificates.empty else []
+    with document_pool(1 + len(certificates) + len(teams), settings) as pool:
+        # Certificates go first: they need no context, so the workers lay them out
+        # while this process builds the company pack's context and writes the workbook.
+        futures = [pool.submit(timed, render_certificate_job, job) for job in certificates]
 
-            context_clock = time.perf_counter()
-            gettext = translator(settings.locale)
-            company_points = sentences(key_points(figures, settings.key_points,
-                                                  settings.visits.visits_per_week_standard),
-                                       kind=periods.kind(period))
-            with glyphs_missing() as missing:
-                context = pack_context(figures, validated.reconciliation, locale=settings.locale,
-                                       company_name=settings.company.name, generated_at=generated_at,
-                                       version=__version__, provisional=bool(validated.rejected_rows),
-                                       rejected_rows=validated.rejected_rows, gettext=gettext,
-                                       chart_reps=settings.pack.chart_reps)
-                context.field_work = field_pages(figures, locale=settings.locale,
-                                                 standard=settings.visits.visits_per_week_standard, gettext=gettext,
-                                                 list_limit=settings.pack.list_limit,
-                                                 chart_reps=settings.pack.chart_reps)
-                context.key_points = company_points
-                result.key_points["company"] = [{"zh": p.zh, "en": p.en} for p in company_points]
-            say_missing_glyphs("summary-pack.pdf", missing)
-            timings["contexts"] = time.perf_counter() - context_clock
+        context_clock = time.perf_counter()
+        gettext = translator(settings.locale)
+        company_points = sentences(key_points(figures, settings.key_points,
+                                              settings.visits.visits_per_week_standard),
+                                   kind=periods.kind(period))
+        with glyphs_missing() as missing:
+            context = pack_context(figures, validated.reconciliation, locale=settings.locale,
+                                   company_name=settings.company.name, generated_at=generated_at,
+                                   version=__version__, provisional=bool(validated.rejected_rows),
+                                   rejected_rows=validated.rejected_rows, gettext=gettext,
+                                   chart_reps=settings.pack.chart_reps)
+            context.field_work = field_pages(figures, locale=settings.locale,
+                                             standard=settings.visits.visits_per_week_standard, gettext=gettext,
+                                             list_limit=settings.pack.list_limit,
+                                             chart_reps=settings.pack.chart_reps)
+            context.key_points = company_points
+            result.key_points["company"] = [{"zh": p.zh, "en": p.en} for p in company_points]
+        say_missing_glyphs("summary-pack.pdf", missing)
+        timings["contexts"] = time.perf_counter() - context_clock
 
-            # The company pack is the longest single job at scale: queued before the team packs.
-            futures.append(pool.submit(timed, render_pdf, pack_html(context, user_templates),
-                                       folder / "summary-pack.pdf", roots, roots[-1]))
-            team_packs = []
-            for team in teams:
-                team_packs.append(pool.submit(
-                    timed, render_team_pack, frames_of_team(validated.frames, team), team, period, settings,
-                    figures.reps[RANKS], figures.teams[RANKS], validated.reconciliation, meta,
-                    folder / "teams" / team_file_name(team), user_templates))
-            workbook_clock = time.perf_counter()
-            write_workbook(folder / "kpis.xlsx", figures, validated.reconciliation, company_points)
-            timings["workbook"] = time.perf_counter() - workbook_clock
-            names = [f"certificates part {n + 1} ({len(job.pages)} pages)" for n, job in enumerate(certificates)]
-            for name, future in zip([*names, "summary-pack.pdf"], futures):
-                result.jobs.append(future.result().seconds(name))
-            for team, future in zip(teams, team_packs):
-                done = future.result()
-                pack, missing, team_points = done.value
-                result.jobs.append(done.seconds(f"teams/{pack.name}"))
-                say_missing_glyphs(f"teams/{pack.name}", missing)
-                result.key_points["teams"][team] = team_points
-        # The pack carries its figures: forwarded alone, it still has its workbook.
-        attach_file(folder / "summary-pack.pdf", "kpis.xlsx", (folder / "kpis.xlsx").read_bytes())
-        result.documents.append(folder / "summary-pack.pdf")
-        result.team_packs = {team: folder / "teams" / team_file_name(team) for team in teams}
-        result.documents += list(result.team_packs.values())
-        if certificates:
-            result.documents += finish_certificates(certificates, folder)
+        # The company pack is the longest single job at scale: queued before the team packs.
+        futures.append(pool.submit(timed, render_pack_job, pack_html(context, user_templates), shipped,
+                                   "summary-pack.pdf"))
+        team_packs = []
+        for team in teams:
+            team_packs.append(pool.submit(
+                timed, render_team_pack, frames_of_team(validated.frames, team), team, period, settings,
+                figures.reps[RANKS], figures.teams[RANKS], validated.reconciliation, meta,
+                f"teams/{team_file_name(team)}", shipped))
+        workbook_clock = time.perf_counter()
+        write_workbook(folder / "kpis.xlsx", figures, validated.reconciliation, company_points)
+        timings["workbook"] = time.perf_counter() - workbook_clock
+        names = [f"certificates part {n + 1} ({len(job.pages)} pages)" for n, job in enumerate(certificates)]
+        done = [future.result() for future in futures]
+        for name, each in zip([*names, "summary-pack.pdf"], done):
+            result.jobs.append(each.seconds(name))
+        certificate_chunks, pack = [each.value for each in done[:-1]], done[-1].value
+        for team, future in zip(teams, team_packs):
+            each = future.result()
+            made = each.value
+            name, (missing, team_points) = made.files[0][0], made.value
+            result.jobs.append(each.seconds(name))
+            say_missing_glyphs(name, missing)
+            result.key_points["teams"][team] = team_points
+            land(made, folder)
+    # The pack carries its figures: forwarded alone, it still has its workbook.
+    land(pack, folder)
+    attach_file(folder / "summary-pack.pdf", "kpis.xlsx", (folder / "kpis.xlsx").read_bytes())
+    result.documents.append(folder / "summary-pack.pdf")
+    result.team_packs = {team: folder / "teams" / team_file_name(team) for team in teams}
+    result.documents += list(result.team_packs.values())
+    if certificates:
+        result.documents += finish_certificates(certificate_chunks, folder)
     result.documents.append(folder / "kpis.xlsx")
     # Contexts and the workbook are made while the workers lay documents out; the stages
     # still add up to the run's wall time.
@@ -351,10 +358,11 @@ def teams_with_a_manager(roster: pd.DataFrame) -> list[str]:
 
 def render_team_pack(team_frames: dict[str, pd.DataFrame], team: str, period: pd.Period, settings: Settings,
                      rep_ranks: pd.DataFrame, team_ranks: pd.DataFrame, reconciliation: dict, meta: dict,
-                     target: Path, user_templates: Path | None) -> tuple[Path, set[str], list[dict]]:
-    """One team's pack from that team's rows only (runs in a worker process). Returns the
-    pack, the characters its charts could not measure (for the run to report once) and
-    the team's key points."""
+                     name: str, user_templates: Path | TemplateBundle | None) -> Made:
+    """One team's pack from that team's rows only (runs in a worker process): the pack
+    as ``name``, and as its value the characters its charts could not measure (for the
+    run to report once) and the team's key points."""
+    user_templates = unpacked(user_templates)
     with said_by_the_run():
         figures = compute_team(team_frames, period, settings, rep_ranks, team_ranks, meta["today"])
     gettext = translator(settings.locale)
@@ -369,13 +377,33 @@ def render_team_pack(team_frames: dict[str, pd.DataFrame], team: str, period: pd
     context.key_points = sentences(key_points(figures, settings.key_points, settings.visits.visits_per_week_standard,
                                               scope=team), scope=team, kind=periods.kind(period))
     roots = template_roots(user_templates)
-    render_pdf(pack_html(context, user_templates), target, roots, roots[-1])
+    pack = pdf_bytes(pack_html(context, user_templates), roots, roots[-1], name)
     # The team's own workbook (its rows only, the sheet names of kpis.xlsx) inside its pack.
     with tempfile.TemporaryDirectory(prefix="salespack-team-") as scratch:
         workbook = Path(scratch) / "kpis.xlsx"
         write_workbook(workbook, figures, reconciliation, context.key_points)
-        attach_file(target, f"kpis-{team_file_name(team).removesuffix('.pdf')}.xlsx", workbook.read_bytes())
-    return target, missing, [{"zh": p.zh, "en": p.en} for p in context.key_points]
+        pack = attached(pack, f"kpis-{team_file_name(team).removesuffix('.pdf')}.xlsx", workbook.read_bytes())
+    return Made.of({name: pack}, value=(missing, [{"zh": p.zh, "en": p.en} for p in context.key_points]))
+
+
+def render_pack_job(html: str, user_templates: Path | TemplateBundle | None, name: str) -> Made:
+    """The company pack laid out (in a worker), as ``name``."""
+    roots = template_roots(unpacked(user_templates))
+    return Made.of({name: pdf_bytes(html, roots, roots[-1], name)})
+
+
+def document_pool(jobs: int, settings: Settings):
+    """Where the documents are laid out: the workers of the configured Dask cluster, or
+    this machine's cores."""
+    if settings.cluster.scheduler:
+        if importlib.util.find_spec("distributed") is None:  # the optional extra
+            raise ConfigError(f"a scheduler is given ({settings.cluster.scheduler}) but Dask's distributed is not "
+                              "installed here.", key="cluster.scheduler",
+                              hint="Install the extra (pip install 'salespack[cluster]', or make cluster-setup), or "
+                                   "run without --scheduler / SALESPACK_SCHEDULER to use this machine's cores.")
+        from .render.cluster import cluster_pool
+        return cluster_pool(settings.cluster.scheduler, settings.cluster.timeout_s)
+    return worker_pool(jobs)
 
 
 @contextlib.contextmanager
@@ -478,5 +506,7 @@ def render_certificates_only(inputs: Path, outputs: Path, period: pd.Period, set
         goals = targets.budget_by_grain(budget, frames["roster"], "target")
         sheet = pledge_figures.certificates(frames.get("pledges"), frames["roster"], goals["rep_id"], goals["team"],
                                             period, pledge_figures.certificate_periods(period))
-        written = render_certificates(sheet, folder, period, settings, user_templates)
+        shipped = bundled(user_templates) if settings.cluster.scheduler and user_templates else None
+        with document_pool(1 + len(sheet) // CERTIFICATES_PER_JOB, settings) as pool:
+            written = render_certificates(sheet, folder, period, settings, user_templates, pool, shipped)
     return [final / path.relative_to(folder) for path in written]

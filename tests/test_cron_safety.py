@@ -166,17 +166,21 @@ def story(tmp_path_factory) -> Story:
     started: list[subprocess.Popen] = []
     stray: set[int] = set()
     try:
-        # 1. kill a run while it writes PDFs
+        # 1. kill a run while its workers lay documents out (they hand the PDFs back as bytes;
+        # the run writes them in its staging folder)
         run = _start_run(inputs, outputs, SAMPLE_CONFIG, base / "killed.log")
         started.append(run)
         story.killed_pid = run.pid
         deadline = time.monotonic() + RUN_LIMIT_S
-        while time.monotonic() < deadline and run.poll() is None:
-            if outputs.is_dir() and any(outputs.rglob(".*.pdf.*.part")):  # a PDF is being written (in staging)
-                break
+
+        def rendering() -> bool:
+            staging = list(outputs.glob(f".{PERIOD}.staging-*")) if outputs.is_dir() else []
+            return bool(staging) and any((s / "kpis.xlsx").exists() for s in staging) \
+                and len(_process_group_members(run.pid)) > 1
+        while time.monotonic() < deadline and run.poll() is None and not rendering():
             time.sleep(0.02)
         assert run.poll() is None, f"the run ended before rendering was seen:\n{(base / 'killed.log').read_text()}"
-        assert any(outputs.rglob(".*.pdf.*.part")), "rendering did not begin within the time limit"
+        assert rendering(), "rendering did not begin within the time limit"
         story.workers_at_kill = [pid for pid in _process_group_members(run.pid) if pid != run.pid]
         stray.update(story.workers_at_kill)
         os.kill(run.pid, signal.SIGKILL)

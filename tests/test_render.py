@@ -103,3 +103,15 @@ def test_workbook_text_is_never_a_formula(tmp_path):
     assert [c[0].data_type for c in cells] == ["s", "s", "s"]
     assert cells[0][0].value.startswith("=HYPERLINK")
     assert [c[1].value for c in cells] == [1.0, 2.5, None]  # fen -> yuan; empty stays empty
+
+
+def test_a_jobs_bytes_are_written_only_when_they_arrive_as_made(tmp_path):
+    from pipeline.render.output import DamagedResult, Made, land
+    made = Made.of({"teams/一部.pdf": b"%PDF-1.7 one", "summary-pack.pdf": b"%PDF-1.7 two"}, value=("kept",))
+    assert land(made, tmp_path) == [tmp_path / "teams" / "一部.pdf", tmp_path / "summary-pack.pdf"]
+    assert (tmp_path / "teams" / "一部.pdf").read_bytes() == b"%PDF-1.7 one" and made.value == ("kept",)
+    name, data, digest = made.files[1]
+    damaged = Made((made.files[0], (name, data[:-1], digest)))  # one byte lost on the way
+    with pytest.raises(DamagedResult, match="summary-pack.pdf"):
+        land(damaged, tmp_path / "other")
+    assert not (tmp_path / "other").exists()  # checked before anything is written

@@ -141,3 +141,29 @@ def test_a_template_reaching_for_internals_stops_the_run_with_exit_2(working_fol
         "is unsafe. Fix the template (your copy in templates/), or delete your copy to use the project's.")
     assert not marker.exists()
     assert not (tmp_path / "out" / "2026-10").exists()  # nothing published
+
+
+def test_a_users_templates_travel_to_a_worker_as_data(tmp_path):
+    """A cluster worker may share no disk with the run: the working folder's templates go
+    as a bundle, and the worker lays the pack out with them even where the folder is gone."""
+    import pickle
+
+    from pipeline.month_end import render_pack_job
+    from pipeline.render.pdf import bundled, unpacked
+    folder = tmp_path / "templates"
+    shutil.copytree(PROJECT_TEMPLATES / "pack", folder / "pack")
+    (folder / "pack" / "theme.css").write_text(
+        (PROJECT_TEMPLATES / "pack" / "theme.css").read_text(encoding="utf-8")
+        + '\n@page { @top-left { content: "BUNDLED-THEME" } }\n', encoding="utf-8")
+    html = ('<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="stylesheet" href="base.css">'
+            '<link rel="stylesheet" href="pack/theme.css"></head><body><section><h1>一页</h1></section></body></html>')
+    bundle = pickle.loads(pickle.dumps(bundled(folder)))  # as it crosses to a worker
+    shutil.rmtree(folder)
+    made = render_pack_job(html, bundle, "summary-pack.pdf")
+    (tmp_path / "pack.pdf").write_bytes(made.data("summary-pack.pdf"))
+    assert "BUNDLED-THEME" in pdf_text(tmp_path / "pack.pdf")
+    assert unpacked(bundle) == unpacked(bundle) and unpacked(bundle) != folder
+    # Without the bundle the project's theme is used: the mark is the user's, not ours.
+    plain = render_pack_job(html, None, "summary-pack.pdf")
+    (tmp_path / "plain.pdf").write_bytes(plain.data("summary-pack.pdf"))
+    assert "BUNDLED-THEME" not in pdf_text(tmp_path / "plain.pdf")

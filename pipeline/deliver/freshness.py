@@ -36,8 +36,9 @@ def changes_since_run(folder: Path, manifest: dict, inputs: Path, settings: Sett
             changes.append(f"{then['file']} is no longer in {inputs}")
         elif then is not None and (path.name != then["file"] or sha256(path) != then["sha256"]):
             changes.append(f"{path.name} has changed")
-    config_then = {k: v for k, v in manifest.get("config", {}).items() if k not in ("file", "delivery")}
-    config_now = settings.model_dump(mode="json", exclude={"delivery"})
+    # Where it is mailed from or laid out changes no document.
+    config_then = {k: v for k, v in manifest.get("config", {}).items() if k not in ("file", "delivery", "cluster")}
+    config_now = settings.model_dump(mode="json", exclude={"delivery", "cluster"})
     changes += [f"config key '{key}' has changed" for key in _differences(config_then, config_now)]
     for name, digest in manifest.get("outputs", {}).items():
         document = folder / name

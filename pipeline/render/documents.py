@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
+import contextlib
 from pathlib import Path
 from typing import NamedTuple
 
@@ -12,7 +12,9 @@ from ..config import Settings
 from .contexts import CertificatesContext, PackContext, certificates_context
 from .i18n import translator
 from .fonts import cut_faces
-from .pdf import environment, join_pdfs, render_pages, render_pdf, render_template, template_roots, worker_pool
+from .output import Made, land, write_bytes
+from .pdf import (TemplateBundle, environment, joined, render_pages, render_pdf, render_template, template_roots,
+                  unpacked, worker_pool)
 
 
 def pack_html(context: PackContext, user_templates: Path | None = None) -> str:
@@ -43,53 +45,57 @@ CERTIFICATES_PER_JOB = 250
 
 
 class CertificateJob(NamedTuple):
-    """The arguments of ``render_pages`` for one chunk of certificates."""
+    """One chunk of certificates to lay out (``render_certificate_job``): data only, so it
+    runs in any worker process, on this machine or another."""
 
     html: str
-    combined: Path  # the chunk's part of certificates.pdf
-    pages: list[tuple[Path, str]]  # (file, title) per certificate
-    roots: list[Path]
-    base: Path
-    extra_css: str
+    part: int                      # its place in certificates.pdf
+    pages: list[tuple[str, str]]   # (file under certificates/, title) per certificate
+    user_templates: Path | TemplateBundle | None
+    extra_css: str                 # the cut faces' @font-face rules
 
 
-def certificate_jobs(sheet: pd.DataFrame, folder: Path, coming: pd.Period, settings: Settings,
-                     user_templates: Path | None, scratch: Path) -> list[CertificateJob]:
-    """One ``render_pages`` job per chunk of certificates.
-
-    Each chunk is laid out once and written page by page to ``certificates/`` plus a
-    combined part (in ``scratch``; ``finish_certificates`` joins the parts). The serif
-    faces are cut once for all chunks to the characters they print (``fonts``)."""
+def certificate_jobs(sheet: pd.DataFrame, coming: pd.Period, settings: Settings,
+                     user_templates: Path | None) -> list[CertificateJob]:
+    """One job per chunk of certificates. The serif faces are cut once for all chunks to
+    the characters they print (``fonts``) and travel with each job as data."""
     _ = translator(settings.locale)
-    roots = template_roots(user_templates)
     chunks = [sheet.iloc[start:start + CERTIFICATES_PER_JOB] for start in range(0, len(sheet), CERTIFICATES_PER_JOB)]
     pages_html = [certificates_html(chunk, coming, settings, user_templates) for chunk in chunks]
-    faces = cut_faces("".join(pages_html), scratch / "fonts")
-    fetch_roots = [*roots, faces.folder] if faces else roots
-    jobs = []
-    for number, (chunk, text) in enumerate(zip(chunks, pages_html)):
-        pages = [(folder / "certificates" / certificate_file_name(row),
-                  f"{_('Sales pledge')} {row['name']} {row['period']}") for _i, row in chunk.iterrows()]
-        jobs.append(CertificateJob(text, scratch / f"certificates-{number:03d}.pdf", pages, fetch_roots, roots[-1],
-                                   faces.css if faces else ""))
-    return jobs
+    faces = cut_faces("".join(pages_html))
+    return [CertificateJob(text, number, [(certificate_file_name(row), f"{_('Sales pledge')} {row['name']} {row['period']}")
+                                          for _i, row in chunk.iterrows()], user_templates, faces.css if faces else "")
+            for number, (chunk, text) in enumerate(zip(chunks, pages_html))]
 
 
-def finish_certificates(jobs: list[CertificateJob], folder: Path) -> list[Path]:
-    """Join the chunks' combined parts into ``certificates.pdf``; every file written."""
-    join_pdfs([job.combined for job in jobs], folder / "certificates.pdf")
-    return [folder / "certificates.pdf", *(path for job in jobs for path, _title in job.pages)]
+def render_certificate_job(job: CertificateJob) -> Made:
+    """A chunk laid out once: each certificate's file, and the chunk's part of
+    certificates.pdf (``certificates-part-N.pdf``, joined by ``finish_certificates``)."""
+    roots = template_roots(unpacked(job.user_templates))
+    combined, each = render_pages(job.html, job.pages, roots, roots[-1], job.extra_css)
+    files = {f"certificates/{name}": data for (name, _title), data in zip(job.pages, each)}
+    return Made.of(files, value=combined)
+
+
+def finish_certificates(made: list[Made], folder: Path) -> list[Path]:
+    """Write every certificate of the chunks (in order) and ``certificates.pdf``, their
+    parts joined; every file written."""
+    written = [path for chunk in made for path in land(chunk, folder)]
+    write_bytes(folder / "certificates.pdf", joined([chunk.value for chunk in made]))
+    return [folder / "certificates.pdf", *written]
 
 
 def render_certificates(sheet: pd.DataFrame, folder: Path, coming: pd.Period, settings: Settings,
-                        user_templates: Path | None = None) -> list[Path]:
+                        user_templates: Path | None = None, pool=None,
+                        shipped: Path | TemplateBundle | None = None) -> list[Path]:
     """``certificates.pdf`` (all, one per page) and one file per certificate under
-    ``certificates/``, laid out in chunks across the cores."""
+    ``certificates/``, laid out in chunks across the cores (or ``pool``'s workers, which
+    get the templates as ``shipped``, when given)."""
     if sheet.empty:
         return []
-    with tempfile.TemporaryDirectory(prefix="salespack-certificates-") as scratch:
-        jobs = certificate_jobs(sheet, folder, coming, settings, user_templates, Path(scratch))
-        with worker_pool(len(jobs)) as pool:
-            for future in [pool.submit(render_pages, *job) for job in jobs]:
-                future.result()
-        return finish_certificates(jobs, folder)
+    jobs = certificate_jobs(sheet, coming, settings, user_templates)
+    if shipped is not None:
+        jobs = [job._replace(user_templates=shipped) for job in jobs]
+    with (contextlib.nullcontext(pool) if pool is not None else worker_pool(len(jobs))) as workers:
+        made = [future.result() for future in [workers.submit(render_certificate_job, job) for job in jobs]]
+    return finish_certificates(made, folder)

@@ -13,6 +13,7 @@ through the stylesheet's font list, to the system face.
 
 from __future__ import annotations
 
+import base64
 import html
 import shutil
 import subprocess
@@ -31,8 +32,7 @@ SOURCES = {400: "Noto Serif CJK SC:weight=regular", 700: "Noto Serif CJK SC:weig
 
 @dataclass(frozen=True)
 class FaceCut:
-    folder: Path
-    css: str  # @font-face rules pointing at the cut files in ``folder``
+    css: str  # @font-face rules carrying the cut faces as data: URIs (a worker needs no file of the run)
 
 
 def _system_face(pattern: str) -> tuple[Path, int] | None:
@@ -49,11 +49,10 @@ def _system_face(pattern: str) -> tuple[Path, int] | None:
     return Path(found[0]), int(found[1] or 0)
 
 
-def cut_faces(text: str, folder: Path) -> FaceCut | None:
-    """Write the serif faces cut to the characters of ``text`` (HTML is unescaped first)
-    into ``folder``; ``None`` when the system faces are not there."""
+def cut_faces(text: str) -> FaceCut | None:
+    """The serif faces cut to the characters of ``text`` (HTML is unescaped first);
+    ``None`` when the system faces are not there."""
     characters = {ord(ch) for ch in set(html.unescape(text)) | set(ALWAYS) if ch.isprintable() or ch == "\u00a0"}
-    folder.mkdir(parents=True, exist_ok=True)
     rules = []
     for weight, pattern in SOURCES.items():
         source = _system_face(pattern)
@@ -67,8 +66,6 @@ def cut_faces(text: str, folder: Path) -> FaceCut | None:
         cut = hb.subset(face, request)
         if cut is None:
             return None
-        target = folder / f"certificate-serif-{weight}.otf"
-        target.write_bytes(cut.blob.data)
-        rules.append(f'@font-face {{ font-family: "{FAMILY}"; font-weight: {weight}; '
-                     f'src: url("{target.resolve().as_uri()}"); }}')
-    return FaceCut(folder, "\n".join(rules))
+        face_uri = "data:font/otf;base64," + base64.b64encode(cut.blob.data).decode("ascii")
+        rules.append(f'@font-face {{ font-family: "{FAMILY}"; font-weight: {weight}; src: url("{face_uri}"); }}')
+    return FaceCut("\n".join(rules))

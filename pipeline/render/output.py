@@ -9,6 +9,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -36,6 +37,41 @@ def _umask() -> int:
 def write_bytes(target: Path, data: bytes) -> None:
     with atomic_target(target) as temporary:
         temporary.write_bytes(data)
+
+
+@dataclass(frozen=True)
+class Made:
+    """What a document job made, as data: each file's bytes under its path in the period
+    folder, with its sha256 taken where it was made, and any other value the run needs
+    back. The run writes the files (``land``); the job's process, perhaps on another
+    machine, writes nothing."""
+
+    files: tuple[tuple[str, bytes, str], ...]  # (relative path, bytes, sha256)
+    value: object = None
+
+    @classmethod
+    def of(cls, files: dict[str, bytes], value: object = None) -> Made:
+        return cls(tuple((name, data, hashlib.sha256(data).hexdigest()) for name, data in files.items()), value)
+
+    def data(self, name: str) -> bytes:
+        return next(data for file, data, _digest in self.files if file == name)
+
+
+class DamagedResult(RuntimeError):
+    """A job's bytes differ from the sha256 taken where they were made."""
+
+
+def land(made: Made, folder: Path) -> list[Path]:
+    """Write each file of ``made`` atomically under ``folder`` after checking its sha256;
+    a file that arrived damaged is never written."""
+    for name, data, digest in made.files:
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise DamagedResult(f"{name}: the bytes received differ from those made (sha256 {digest[:12]}…)")
+    written = []
+    for name, data, _digest in made.files:
+        write_bytes(folder / name, data)
+        written.append(folder / name)
+    return written
 
 
 def checksum(path: Path) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import hashlib
 import io
 import logging
 import ctypes
@@ -19,7 +20,9 @@ import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -73,6 +76,35 @@ class GuardedFetcher(URLFetcher):
                 if mine.is_file() and mine.is_relative_to(root):
                     return mine
         return path
+
+
+@dataclass(frozen=True)
+class TemplateBundle:
+    """A working folder's templates as data, for a worker on another machine: it lays
+    documents out with the same templates without sharing a disk with the run."""
+
+    digest: str
+    files: tuple[tuple[str, bytes], ...]  # (path relative to the folder, bytes)
+
+
+def bundled(folder: Path) -> TemplateBundle:
+    files = tuple((path.relative_to(folder).as_posix(), path.read_bytes())
+                  for path in sorted(folder.rglob("*")) if path.is_file())
+    digest = hashlib.sha256(b"".join(name.encode() + b"\0" + data for name, data in files)).hexdigest()
+    return TemplateBundle(digest, files)
+
+
+def unpacked(source: Path | TemplateBundle | None) -> Path | None:
+    """The templates folder a job uses: a path as given, a bundle written once per
+    process into a folder of its own (named by its digest, so a rerun reuses it)."""
+    if not isinstance(source, TemplateBundle):
+        return source
+    folder = Path(tempfile.gettempdir()) / f"salespack-templates-{source.digest[:16]}"
+    if not (folder / ".complete").is_file():
+        for name, data in source.files:
+            write_bytes(folder / name, data)
+        (folder / ".complete").touch()
+    return folder
 
 
 def template_roots(user_templates: Path | None) -> list[Path]:
@@ -198,21 +230,28 @@ def lay_out(html: str, roots: list[Path]):
     return HTML(string=html, base_url=str(roots[-1]) + "/", url_fetcher=GuardedFetcher(roots)).render()
 
 
+def pdf_bytes(html: str, roots: list[Path], base: Path, document: str) -> bytes:
+    """``html`` laid out as a PDF, in memory: a document job returns it to the run, which
+    writes it (a worker may share no disk with the run). ``document`` names it in messages."""
+    with render_fault(document), warnings_as_errors(document, len(roots) > 1):
+        data = HTML(string=html, base_url=str(base) + "/", url_fetcher=GuardedFetcher(roots)) \
+            .write_pdf(pdf_variant=None)
+    gc.collect()  # the laid-out document is garbage now: free its cycles before the next job
+    return data
+
+
 def render_pdf(html: str, target: Path, roots: list[Path], base: Path) -> None:
     """Lay out ``html`` and write it atomically to ``target``."""
-    with writing(target, roots) as temporary:
-        HTML(string=html, base_url=str(base) + "/", url_fetcher=GuardedFetcher(roots)) \
-            .write_pdf(temporary, pdf_variant=None)
-    gc.collect()  # the laid-out document is garbage now: free its cycles before the next job
+    write_bytes(target, pdf_bytes(html, roots, base, target.name))
 
 
-def render_pages(html: str, combined: Path, pages: list[tuple[Path, str]], roots: list[Path], base: Path,
-                 extra_css: str = "", document: str = "certificates.pdf") -> None:
-    """Lay ``html`` out once; write page i to ``pages[i]`` (path, title), one file each
-    carrying only its own glyphs, and every page to ``combined``.
+def render_pages(html: str, pages: list[tuple[str, str]], roots: list[Path], base: Path,
+                 extra_css: str = "", document: str = "certificates.pdf") -> tuple[bytes, list[bytes]]:
+    """Lay ``html`` out once: every page as one PDF, and page i alone as a PDF titled
+    ``pages[i]`` (name, title), each carrying only its own glyphs.
 
     ``extra_css`` is a user stylesheet (the run's @font-face rules); ``document`` names
-    what is being made in messages (``combined`` is a scratch part of it)."""
+    what is being made in messages."""
     with render_fault(document):
         fetcher = GuardedFetcher(roots)
         font_config = FontConfiguration()
@@ -224,18 +263,18 @@ def render_pages(html: str, combined: Path, pages: list[tuple[Path, str]], roots
             raise _overflow(document, laid_out.pages, pages)
         with warnings_as_errors(document, len(roots) > 1):
             title = laid_out.metadata.title
-            for page, (target, page_title) in zip(laid_out.pages, pages):
+            each = []
+            for page, (_name, page_title) in zip(laid_out.pages, pages):
                 laid_out.metadata.title = page_title
-                with atomic_target(target) as temporary:
-                    laid_out.copy([page]).write_pdf(temporary, pdf_variant=None)
+                each.append(laid_out.copy([page]).write_pdf(pdf_variant=None))
             laid_out.metadata.title = title
-            with atomic_target(combined) as temporary:
-                laid_out.write_pdf(temporary, pdf_variant=None)
+            combined = laid_out.write_pdf(pdf_variant=None)
     del laid_out
     gc.collect()  # free the chunk's layout before the next job (the collector runs rarely in workers)
+    return combined, each
 
 
-def _overflow(document: str, laid_out: list, pages: list[tuple[Path, str]]) -> SalespackError:
+def _overflow(document: str, laid_out: list, pages: list[tuple[str, str]]) -> SalespackError:
     """A page per certificate was laid out as more: name the certificates that spill over
     (each starts on the first page holding its ``certificate-N`` anchor; a box split over
     two pages carries its anchor on both)."""
@@ -250,33 +289,43 @@ def _overflow(document: str, laid_out: list, pages: list[tuple[Path, str]]) -> S
     if not spilled or len(starts) != len(pages):
         return RenderError(f"{document}: expected {len(pages)} pages, laid out {len(laid_out)}.",
                            "A certificate overflows one page: shorten the template's text.")
-    named = ", ".join(f"{pages[i][0].name} ({pages[i][1][:40]}{'…' if len(pages[i][1]) > 40 else ''})"
+    named = ", ".join(f"{pages[i][0]} ({pages[i][1][:40]}{'…' if len(pages[i][1]) > 40 else ''})"
                       for i in spilled[:3])
     return TemplateError(f"while making {document}: {len(spilled)} certificate(s) do not fit on one page: {named}",
                          hint="Shorten the name in the roster (a name is printed whole, never cut), or the text of "
                               "your certificate template.")
 
 
-def attach_file(pdf: Path, name: str, data: bytes) -> None:
-    """Embed ``data`` in ``pdf`` as the attachment ``name`` (a forwarded pack keeps its
-    figures); pages, bookmarks and metadata are kept, the file rewritten atomically."""
-    writer = PdfWriter(clone_from=PdfReader(pdf))
+def attached(pdf: bytes, name: str, data: bytes) -> bytes:
+    """``pdf`` with ``data`` embedded as the attachment ``name`` (a forwarded pack keeps
+    its figures); pages, bookmarks and metadata are kept."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     writer.add_attachment(name, data)
     buffer = io.BytesIO()
     writer.write(buffer)
-    write_bytes(pdf, buffer.getvalue())
+    return buffer.getvalue()
 
 
-def join_pdfs(parts: list[Path], target: Path) -> None:
-    """``parts`` one after the other into ``target`` (outlines and metadata of the first kept)."""
+def attach_file(pdf: Path, name: str, data: bytes) -> None:
+    """Embed ``data`` in the file ``pdf`` (``attached``), rewritten atomically."""
+    write_bytes(pdf, attached(pdf.read_bytes(), name, data))
+
+
+def joined(parts: list[bytes]) -> bytes:
+    """``parts`` one after the other (outlines kept, the first part's metadata)."""
     writer = PdfWriter()
     for part in parts:
-        writer.append(part)
-    metadata = {k: v for k, v in (PdfReader(parts[0]).metadata or {}).items() if isinstance(v, str)}
+        writer.append(io.BytesIO(part))
+    metadata = {k: v for k, v in (PdfReader(io.BytesIO(parts[0])).metadata or {}).items() if isinstance(v, str)}
     writer.add_metadata(metadata)
     buffer = io.BytesIO()
     writer.write(buffer)
-    write_bytes(target, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def join_pdfs(parts: list[Path], target: Path) -> None:
+    """``parts`` one after the other into ``target`` (``joined``)."""
+    write_bytes(target, joined([part.read_bytes() for part in parts]))
 
 
 def worker_pool(jobs: int) -> contextlib.AbstractContextManager:
