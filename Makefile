@@ -40,3 +40,16 @@ sample: setup
 
 clean:
 	rm -rf $(OUTPUTS) .pytest_cache
+
+# The `cluster` extra (Dask, for --scheduler) and its tests: a real scheduler and workers on 127.0.0.1.
+# `make test` skips tests/cluster; this target runs them.
+.PHONY: cluster-setup cluster-test
+
+cluster-setup: setup $(VENV)/.cluster-installed
+
+$(VENV)/.cluster-installed: requirements-cluster.lock $(VENV)/.installed
+	$(BIN)/python -m pip install -q -r requirements-cluster.lock -c requirements.lock
+	@touch $@
+
+cluster-test: cluster-setup
+	$(BIN)/python -m pytest -q tests/cluster

@@ -1,0 +1,454 @@
+"""Lay documents out on an existing Dask cluster instead of the local process pool.
+
+``cluster_pool(address, timeout_s)`` connects a ``distributed.Client`` to a scheduler
+someone else runs and yields an executor with the local pool's interface
+(``.submit(fn, *args) -> concurrent.futures.Future``). A worker is trusted with a
+document only when it would lay it out as this machine does: the same salespack code,
+WeasyPrint and Pango, the same project templates, and the same font files behind the CJK
+families the stylesheets name (other fonts paginate differently). Every worker is checked when the
+pool opens, and every job checks its own worker again before it runs, so a worker that
+joins later gets no document either unless it matches.
+
+Jobs return their documents as bytes with their sha256 (``sealed``); the run verifies
+them (``verify``, ``checked``) and writes them itself: a worker needs no shared disk.
+
+Dask is an optional extra (``pip install salespack[cluster]``): it is imported only here,
+and only when a pool is opened.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import dataclasses
+import functools
+import hashlib
+import logging
+import pickle
+import re
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import weasyprint
+from weasyprint.text.ffi import pango
+
+from .. import __version__
+from ..errors import TRY_AGAIN_LATER, SalespackError
+from .fonts import FAMILY as CUT_FAMILY
+from .pdf import PROJECT_TEMPLATES, quiet_collector
+
+PACKAGE = Path(__file__).resolve().parents[1]  # pipeline/
+log = logging.getLogger("salespack")
+
+SCHEDULER_ENV = "SALESPACK_SCHEDULER"
+CLUSTER_HINT = ("Check the address, that the scheduler runs and that this machine can reach it "
+                f"(--scheduler, {SCHEDULER_ENV} or the config's cluster.scheduler); without one, documents are "
+                "laid out here.")
+
+
+class ClusterError(SalespackError):
+    """The Dask cluster cannot be used for this run: the user's environment (exit 2)."""
+
+    exit_code = 2
+
+
+class SchedulerUnreachable(ClusterError):
+    def __init__(self, address: str, timeout_s: float, reason: str = ""):
+        self.address, self.timeout_s = address, timeout_s
+        said = f" ({reason})" if reason else ""
+        super().__init__(f"could not reach the Dask scheduler at {address} within {timeout_s:g} s{said}.",
+                         CLUSTER_HINT)
+
+
+class NoWorkers(ClusterError):
+    def __init__(self, address: str, waited_s: float):
+        self.address, self.waited_s = address, waited_s
+        super().__init__(f"the Dask scheduler at {address} had no workers after {waited_s:g} s.",
+                         "Start workers for it (dask worker " + address + "), or run without --scheduler "
+                         "to lay the documents out here.")
+
+
+class WorkerMismatch(ClusterError):
+    """Workers that would lay documents out differently from this machine:
+    ``differences`` maps a worker's address to items such as "fonts: resolves ..."."""
+
+    def __init__(self, differences: dict[str, list[str]]):
+        self.differences = differences
+        lines = [f"{item.split(':', 1)[0]}: worker {worker} {item.split(':', 1)[1].strip()}"
+                 for worker, items in differences.items() for item in items]
+        head = f"{len(differences)} Dask worker(s) do not match this machine, so documents could differ"
+        super().__init__(head + ":\n  " + "\n  ".join(lines),
+                         "Install the same salespack version, WeasyPrint and fonts (fonts-noto-cjk) on every "
+                         "worker as here, or stop those workers.")
+
+
+class ClusterLost(ClusterError):
+    """The cluster went away mid-run (scheduler gone, a job's workers kept dying)."""
+
+    exit_code = TRY_AGAIN_LATER
+
+
+class ResultCorrupted(ClusterError):
+    """A document's bytes do not match the sha256 its worker computed."""
+
+    exit_code = TRY_AGAIN_LATER
+
+
+# -- what a worker must share with this machine --------------------------------------------
+
+GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "emoji", "math"}
+# Not named by a stylesheet, but fontconfig falls back to it for the emoji in names.
+FALLBACK_FAMILIES = ("Noto Color Emoji",)
+WEIGHTS = ("regular", "bold")
+
+
+def font_families(templates: Path = PROJECT_TEMPLATES) -> list[str]:
+    """The families the templates' stylesheets name (not generic ones, not the run's own cut)."""
+    families: dict[str, None] = {}
+    for css in sorted(templates.rglob("*.css")):
+        for declaration in re.findall(r"font-family\s*:\s*([^;}]+)", css.read_text(encoding="utf-8")):
+            for name in declaration.split(","):
+                name = name.strip().strip("\"'").strip()
+                if name and name.lower() not in GENERIC_FAMILIES and name != CUT_FAMILY:
+                    families.setdefault(name)
+    return list(families)
+
+
+def fingerprint() -> dict:
+    """What decides how this process lays a document out: salespack, WeasyPrint and
+    Pango versions, the sha256 of each salespack source file (.py, .po) and of each
+    project template file, and for each font family the stylesheets name (regular and
+    bold; and the emoji fallback) the face fontconfig resolves and its file's sha256."""
+    fonts = {f"{family} {weight}": _resolved_face(f"{family}:weight={weight}")
+             for family in font_families() for weight in WEIGHTS}
+    fonts |= {family: _resolved_face(family) for family in FALLBACK_FAMILIES}
+    version = pango.pango_version()
+    return {"salespack": __version__, "weasyprint": weasyprint.__version__,
+            "pango": f"{version // 10000}.{version // 100 % 100}.{version % 100}",
+            # A worker computes a team's figures too: the same version number is not enough.
+            "code": _files_sha256(PACKAGE, (".py", ".po")),
+            "templates": _files_sha256(PROJECT_TEMPLATES), "fonts": fonts}
+
+
+def _resolved_face(pattern: str) -> dict:
+    if shutil.which("fc-match") is None:
+        return {"family": None, "file": None, "index": None, "sha256": None}
+    try:
+        found = subprocess.run(["fc-match", "-f", "%{file}\n%{index}\n%{family}", pattern],
+                               capture_output=True, text=True, timeout=20, check=True).stdout.split("\n")
+    except (OSError, subprocess.SubprocessError):
+        return {"family": None, "file": None, "index": None, "sha256": None}
+    file, index, family = (found + ["", "", ""])[:3]
+    path = Path(file)
+    return {"family": family.split(",")[0] or None, "file": file or None, "index": int(index or 0),
+            "sha256": _file_sha256(str(path), *_stamp(path)) if path.is_file() else None}
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+@functools.lru_cache(maxsize=64)
+def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
+    """A font file's sha256 (CJK collections are ~20 MB: hashed once per file version)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _files_sha256(folder: Path, suffixes: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Each file's sha256 under ``folder`` by relative path (hidden files and caches aside)."""
+    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.rglob("*"))
+            if path.is_file() and (suffixes is None or path.suffix in suffixes)
+            and not any(part.startswith(".") or part == "__pycache__" for part in path.relative_to(folder).parts)}
+
+
+def differences(ours: dict, theirs: dict) -> list[str]:
+    """How ``theirs`` (a worker's fingerprint) differs from ``ours``, one "item: ..." each."""
+    found = []
+    for item in ("salespack", "weasyprint", "pango"):
+        if theirs.get(item) != ours.get(item):
+            found.append(f"{item}: has {item} {theirs.get(item)}, here {ours.get(item)}")
+    for item, what in (("code", "salespack: has other salespack code"), ("templates", "templates: has other "
+                                                                          "project templates")):
+        if said := _files_differ(ours.get(item, {}), theirs.get(item, {})):
+            found.append(f"{what} ({said})")
+    for face, here in ours.get("fonts", {}).items():
+        there = theirs.get("fonts", {}).get(face) or {}
+        if there.get("family") != here.get("family"):
+            found.append(f"fonts: resolves {face} to {there.get('family') or 'no font'} "
+                         f"({there.get('file') or 'no file'}), here to {here.get('family')} ({here.get('file')})")
+        elif (there.get("sha256"), there.get("index")) != (here.get("sha256"), here.get("index")):
+            found.append(f"fonts: resolves {face} from other files (sha256 {_short(there.get('sha256'))} "
+                         f"in {there.get('file')} vs {_short(here.get('sha256'))} here)")
+    return found
+
+
+def _files_differ(mine: dict[str, str], other: dict[str, str]) -> str:
+    changed = sorted(name for name in mine.keys() & other.keys() if mine[name] != other[name])
+    missing, extra = sorted(mine.keys() - other.keys()), sorted(other.keys() - mine.keys())
+    return "; ".join(f"{', '.join(names[:4])}{' …' if len(names) > 4 else ''} {what}"
+                     for names, what in ((changed, "differ"), (missing, "missing"), (extra, "extra")) if names)
+
+
+def _short(digest: str | None) -> str:
+    return f"{digest[:12]}…" if digest else "none"
+
+
+@functools.lru_cache(maxsize=1)
+def _worker_fingerprint() -> dict:
+    """This worker process's fingerprint, computed once, and the collector tuned for
+    layout as in the local pool's workers."""
+    quiet_collector()
+    return fingerprint()
+
+
+class _Call:
+    """``function(*args)``, pickled so that loading it runs it. A job crosses the
+    scheduler as ``pickle.loads(bytes)``: the scheduler unpickles task graphs, and this
+    way it needs nothing of salespack's (nor pandas, pydantic...) to relay the job; the
+    worker runs the job as it loads it."""
+
+    def __init__(self, function, *args):
+        self.function, self.args = function, args
+
+    def __reduce__(self):
+        return self.function, self.args
+
+
+def _shipped(function, *args) -> bytes:
+    import cloudpickle
+    return cloudpickle.dumps(_Call(function, *args), protocol=5)
+
+
+def _guarded(expected: dict, function, args: tuple, kwargs: dict):
+    """Run on a worker: refuse the job when the worker does not match the run's machine."""
+    found = differences(expected, _worker_fingerprint())
+    if found:
+        from distributed import get_worker
+        raise WorkerMismatch({get_worker().address: found})
+    return function(*args, **kwargs)
+
+
+# -- documents as bytes -------------------------------------------------------------------
+
+def sealed(data: bytes) -> tuple[bytes, str]:
+    """``data`` with its sha256, as a job returns a document."""
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def verify(data: bytes, digest: str, document: str = "a document") -> bytes:
+    """``data`` when its sha256 is ``digest``; otherwise ResultCorrupted naming ``document``."""
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != digest:
+        raise ResultCorrupted(f"{document} arrived damaged from its worker: {len(data)} bytes with sha256 "
+                              f"{_short(actual)}, the worker sent {_short(digest)}.",
+                              "Run again; if it repeats, check the network and memory of the Dask workers.")
+    return data
+
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def checked(payload: Any) -> Any:
+    """``payload`` unchanged, once every bytes in it followed by its sha256 (``(bytes,
+    sha256)``, ``(name, bytes, sha256)``; in tuples, named tuples, lists, dicts,
+    dataclasses) is verified."""
+    if isinstance(payload, (tuple, list)):
+        for index, item in enumerate(payload):
+            following = payload[index + 1] if index + 1 < len(payload) else None
+            if isinstance(item, (bytes, bytearray)) and isinstance(following, str) and _DIGEST.fullmatch(following):
+                verify(bytes(item), following, _named(payload, index))
+            else:
+                checked(item)
+    elif isinstance(payload, dict):
+        for item in payload.values():
+            checked(item)
+    elif dataclasses.is_dataclass(payload) and not isinstance(payload, type):
+        for field in dataclasses.fields(payload):
+            checked(getattr(payload, field.name))
+    return payload
+
+
+def _named(sequence, index: int) -> str:
+    """The name a ``(name, bytes, sha256)`` entry gives its bytes, for messages."""
+    before = sequence[index - 1] if index else None
+    return before if isinstance(before, str) and not _DIGEST.fullmatch(before) else "a document"
+
+
+# -- the executor -----------------------------------------------------------------------
+
+class ClusterExecutor:
+    """``submit(fn, *args) -> concurrent.futures.Future`` on a Dask cluster. The future
+    holds ``fn``'s value (its ``(bytes, sha256)`` pairs verified) or its exception.
+
+    Dask runs a job again elsewhere when its worker is lost, and keeps it waiting for a
+    worker when none is left, however long: after ``workers_timeout_s`` without any
+    worker, the jobs still pending fail with ClusterLost instead."""
+
+    def __init__(self, client, address: str, expected: dict, workers_timeout_s: float):
+        self.client, self.address, self.expected = client, address, expected
+        self.workers_timeout_s = workers_timeout_s
+        self._pending: dict[str, tuple[Any, concurrent.futures.Future]] = {}
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._watch: threading.Thread | None = None
+
+    def submit(self, function, *args, **kwargs) -> concurrent.futures.Future:
+        name = getattr(args[0] if args and callable(args[0]) else function, "__name__", "job")
+        remote = self.client.submit(pickle.loads, _shipped(_guarded, self.expected, function, args, kwargs),
+                                    pure=False, key=f"salespack-{name}-{uuid.uuid4().hex}")
+        local: concurrent.futures.Future = concurrent.futures.Future()
+        local.set_running_or_notify_cancel()
+        with self._lock:
+            self._pending[remote.key] = (remote, local)
+            if self._watch is None:
+                self._watch = threading.Thread(target=self._watch_workers, name="salespack-cluster-watch",
+                                               daemon=True)
+                self._watch.start()
+        remote.add_done_callback(functools.partial(self._settle, local))
+        return local
+
+    def _settle(self, local: concurrent.futures.Future, remote) -> None:
+        """In Dask's callback thread: fetch the finished job's value or error into ``local``."""
+        from distributed.scheduler import KilledWorker
+        with self._lock:
+            self._pending.pop(remote.key, None)
+        try:
+            _resolve(local, value=checked(remote.result()))
+        except KilledWorker as error:
+            _resolve(local, error=ClusterLost(
+                f"a document job ran on {error.allowed_failures + 1} Dask workers that all died while running "
+                f"it (the last {getattr(error.last_worker, 'address', error.last_worker)}).",
+                "Look at those workers' logs (memory limits kill workers); run again, or without --scheduler."))
+        except concurrent.futures.CancelledError:
+            _resolve(local, error=ClusterLost(
+                f"the Dask scheduler at {self.address} dropped a document job (scheduler stopped or unreachable).",
+                "Run again when the cluster is back, or without --scheduler."))
+        except BaseException as error:  # the job's own error, handed back as a local pool would
+            _resolve(local, error=error)
+
+    def _watch_workers(self) -> None:
+        alone_since = None
+        while not self._closed.wait(1.0):
+            with self._lock:
+                waiting = bool(self._pending)
+            try:
+                workers = len(self.client.nthreads()) if waiting else None
+            except Exception:  # the scheduler is gone: Dask cancels the jobs itself
+                continue
+            if workers != 0:
+                alone_since = None
+                continue
+            alone_since = alone_since or time.monotonic()
+            if time.monotonic() - alone_since >= self.workers_timeout_s:
+                self.fail_pending(ClusterLost(
+                    f"the Dask cluster at {self.address} has had no worker for {self.workers_timeout_s:g} s, "
+                    "with documents still to lay out.", "Run again when workers are back, or without --scheduler."))
+
+    def fail_pending(self, error: BaseException) -> None:
+        """Every job not yet done fails with ``error``; the cluster forgets them."""
+        with self._lock:
+            pending, self._pending = list(self._pending.values()), {}
+        for _remote, local in pending:
+            _resolve(local, error=error)
+        if pending:
+            with contextlib.suppress(Exception):
+                self.client.cancel([remote for remote, _local in pending])
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+def _resolve(local: concurrent.futures.Future, value: Any = None, error: BaseException | None = None) -> None:
+    """Settle ``local`` once (the watch and Dask's callback may both try)."""
+    with contextlib.suppress(concurrent.futures.InvalidStateError):
+        if error is not None:
+            local.set_exception(error)
+        else:
+            local.set_result(value)
+
+
+def check_workers(client, expected: dict) -> list[str]:
+    """Run ``fingerprint`` on every worker; WorkerMismatch naming each that differs. The
+    addresses checked, otherwise."""
+    found = client.run(pickle.loads, _shipped(fingerprint), on_error="return")
+    mismatched: dict[str, list[str]] = {}
+    for worker, theirs in sorted(found.items()):
+        if isinstance(theirs, BaseException):
+            mismatched[worker] = [f"salespack: cannot compute its fingerprint "
+                                  f"({type(theirs).__name__}: {theirs}); is salespack installed there?"]
+        elif found_differences := differences(expected, theirs):
+            mismatched[worker] = found_differences
+    if mismatched:
+        raise WorkerMismatch(mismatched)
+    return sorted(found)
+
+
+@contextlib.contextmanager
+def cluster_pool(address: str, timeout_s: float = 10.0, workers_timeout_s: float | None = None) -> Iterator[
+        ClusterExecutor]:
+    """An executor on the Dask scheduler at ``address``: connected within ``timeout_s``
+    (SchedulerUnreachable), with a worker within ``workers_timeout_s`` (NoWorkers;
+    default ``timeout_s``), every worker matching this machine (WorkerMismatch). On exit
+    the client is closed, and jobs still pending are cancelled; the cluster is left as it was."""
+    try:
+        from distributed import Client
+    except ImportError as error:
+        raise ClusterError(f"--scheduler needs Dask's distributed package, which is not installed ({error}).",
+                           "Install it with: pip install 'salespack[cluster]' (make cluster-setup), or run "
+                           "without --scheduler.") from None
+    _check_address(address)
+    expected = fingerprint()
+    try:
+        client = Client(address, timeout=timeout_s, set_as_default=False, name="salespack")
+    except (OSError, TimeoutError) as error:
+        raise SchedulerUnreachable(address, timeout_s, _reason(error)) from None
+    waited = timeout_s if workers_timeout_s is None else workers_timeout_s
+    executor = ClusterExecutor(client, address, expected, waited)
+    try:
+        try:
+            client.wait_for_workers(1, timeout=waited)
+        except (TimeoutError, OSError):
+            raise NoWorkers(address, waited) from None
+        workers = check_workers(client, expected)
+        log.info("laying documents out on the Dask cluster at %s: %d worker(s), all matching this machine",
+                 address, len(workers))
+        yield executor
+    except BaseException:
+        executor.fail_pending(ClusterLost("the run stopped before this document job was done."))
+        raise
+    finally:
+        executor.close()
+        with contextlib.suppress(Exception):
+            client.close(timeout=timeout_s)
+
+
+def _check_address(address: str) -> None:
+    """ClusterError unless ``address`` is one Dask can connect to (checked before a Client
+    is made: a Client that fails on its address takes 20 s to give up)."""
+    from distributed.comm import parse_address
+    from distributed.comm.registry import get_backend
+    try:
+        scheme, location = parse_address(address)
+        get_backend(scheme)
+        if not location or any(character.isspace() for character in location):
+            raise ValueError("no host and port")
+    except ValueError as error:
+        raise ClusterError(f"{address!r} is not a Dask scheduler address ({error}).",
+                           "Give it as tcp://host:8786. " + CLUSTER_HINT) from None
+
+
+def _reason(error: BaseException) -> str:
+    """What went wrong in connecting, when it says more than that the time ran out."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return "" if text.startswith("Timed out trying to connect") else text[:200]

@@ -1,0 +1,88 @@
+"""A worker that would paginate differently gets no document: one whose fontconfig
+resolves the CJK families to other font files is refused when the pool opens, and one
+that joins an open pool refuses the job itself; the message names the worker and what
+differs."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+pytest.importorskip("distributed")
+
+from pipeline.render.cluster import WorkerMismatch, cluster_pool, differences, fingerprint  # noqa: E402
+
+from . import jobs  # noqa: E402
+from .conftest import started_cluster  # noqa: E402
+
+
+def other_font_set(folder) -> dict:
+    """The environment of a worker whose only font is an altered copy of Noto Sans CJK
+    (the same family from another file, as a different fonts-noto-cjk release would be)."""
+    system = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans CJK SC"], capture_output=True, text=True,
+                            check=True).stdout
+    fonts = folder / "other-fonts"
+    fonts.mkdir()
+    copy = fonts / "NotoSansCJK-Regular.ttc"
+    shutil.copyfile(system, copy)
+    with open(copy, "r+b") as handle:  # the last bytes of the last table: still a font fontconfig reads
+        handle.seek(-16, 2)
+        tail = handle.read(16)
+        handle.seek(-16, 2)
+        handle.write(bytes(byte ^ 0xFF for byte in tail))
+    conf = folder / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+                    f"<fontconfig><dir>{fonts}</dir><cachedir>{folder / 'fontconfig-cache'}</cachedir></fontconfig>\n")
+    return {"FONTCONFIG_FILE": str(conf)}
+
+
+def test_a_worker_with_other_fonts_is_refused(tmp_path):
+    cluster = started_cluster(tmp_path, workers=1)
+    try:
+        good = cluster.workers["worker-0"]
+        with cluster_pool(cluster.address, timeout_s=10) as pool:
+            assert pool.submit(jobs.add, 1, 2).result(timeout=60) == 3
+            # A worker joins the open pool, and the only matching one leaves: the job lands
+            # on the newcomer, which refuses it.
+            cluster.start_worker("odd-fonts", other_font_set(tmp_path))
+            odd = cluster.worker_address("odd-fonts")
+            cluster.stop("worker-0")
+            with pytest.raises(WorkerMismatch) as joined_later:
+                pool.submit(jobs.add, 1, 2).result(timeout=60)
+        assert list(joined_later.value.differences) == [odd]
+        assert f"fonts: worker {odd} resolves Noto Sans CJK SC regular from other files (sha256 " \
+            in str(joined_later.value)
+
+        cluster.start_worker("worker-1")
+        cluster.worker_address("worker-1")
+        with pytest.raises(WorkerMismatch) as refused:
+            with cluster_pool(cluster.address, timeout_s=10):
+                pytest.fail("a pool with a worker of other fonts")
+    finally:
+        cluster.close()
+    message = str(refused.value)
+    assert refused.value.exit_code == 2
+    assert list(refused.value.differences) == [odd] and good not in message
+    assert f"fonts: worker {odd} resolves Noto Sans CJK SC regular from other files (sha256 " in message
+    assert f"fonts: worker {odd} resolves Noto Serif CJK SC regular to Noto Sans CJK" in message
+    assert "Install the same salespack version, WeasyPrint and fonts" in refused.value.hint
+
+
+def test_differences_name_each_item():
+    ours = fingerprint()
+    theirs = {**ours, "salespack": "0.0.9", "weasyprint": "69.0",
+              "code": {**ours["code"], "month_end.py": "1" * 64, "old.py": "2" * 64},
+              "templates": {**ours["templates"], "pack/theme.css": "0" * 64},
+              "fonts": {**ours["fonts"], "Noto Sans CJK SC bold": {**ours["fonts"]["Noto Sans CJK SC bold"],
+                                                                    "sha256": "ab12" * 16}}}
+    del theirs["templates"]["base.css"]
+    found = differences(ours, theirs)
+    assert found[:2] == [f"salespack: has salespack 0.0.9, here {ours['salespack']}",
+                         f"weasyprint: has weasyprint 69.0, here {ours['weasyprint']}"]
+    assert found[2] == "salespack: has other salespack code (month_end.py differ; old.py extra)"
+    assert found[3] == "templates: has other project templates (pack/theme.css differ; base.css missing)"
+    assert found[4].startswith("fonts: resolves Noto Sans CJK SC bold from other files (sha256 ab12ab12ab12… in ")
+    assert len(found) == 5
+    assert differences(ours, ours) == []
