@@ -31,7 +31,7 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 # The month end at two sizes; BENCH_SCALE=1 is the large case (2,000 reps, 1M order lines).
-bench: setup
+bench: setup cluster-setup
 	$(BIN)/python -m bench.run --scale $(BENCH_SCALE) --sizes $(BENCH_SIZES)
 	@echo "Results: $(CURDIR)/$(OUTPUTS)/bench/bench.json"
 

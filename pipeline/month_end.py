@@ -202,21 +202,24 @@ def run_month_end(inputs: Path, outputs: Path, period: pd.Period, settings: Sett
                   lenient: bool = False, config_path: Path | None = None,
                   user_templates: Path | None = None) -> RunResult:
     clock = time.perf_counter()
-    validated = load_inputs(inputs, settings)  # unusable input stops the run before anything is written
-    timings = {"read_validate": time.perf_counter() - clock}
-    with period_folder(Path(outputs) / periods.label(period)) as (final, staging):
-        log.info("salespack %s: period %s, inputs %s, mode %s", __version__, periods.label(period),
-                 Path(inputs).resolve(),
-                 "lenient" if lenient else "strict")
-        result = _month_end(validated, staging, period, settings, lenient, config_path, user_templates, timings,
-                            rejects_shown=failed_folder(final) / "rejects.csv")
+    # A cluster is reached first: an unreachable scheduler or a mismatched worker is said
+    # before minutes of reading and computing, not after.
+    with (document_pool(0, settings) if settings.cluster.scheduler else contextlib.nullcontext()) as cluster:
+        validated = load_inputs(inputs, settings)  # unusable input stops the run before anything is written
+        timings = {"read_validate": time.perf_counter() - clock}
+        with period_folder(Path(outputs) / periods.label(period)) as (final, staging):
+            log.info("salespack %s: period %s, inputs %s, mode %s", __version__, periods.label(period),
+                     Path(inputs).resolve(), "lenient" if lenient else "strict")
+            result = _month_end(validated, staging, period, settings, lenient, config_path, user_templates,
+                                timings, rejects_shown=failed_folder(final) / "rejects.csv", cluster=cluster)
     return result.moved_to(final)
 
 
 def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: Settings, lenient: bool,
                config_path: Path | None, user_templates: Path | None, timings: dict[str, float],
-               rejects_shown: Path) -> RunResult:
-    """The run in ``folder`` (its staging folder); ``rejects_shown``: where a strict stop
+               rejects_shown: Path, cluster=None) -> RunResult:
+    """The run in ``folder`` (its staging folder); ``cluster``: an open cluster pool to lay
+    the documents out on (else this machine's cores); ``rejects_shown``: where a strict stop
     leaves rejects.csv for the user."""
     started = time.perf_counter()
 
@@ -253,7 +256,11 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
     shipped = bundled(user_templates) if settings.cluster.scheduler and user_templates else user_templates
     certificates = [job._replace(user_templates=shipped) for job in certificate_jobs(
         figures.certificates, period + 1, settings, user_templates)] if not figures.certificates.empty else []
-    with document_pool(1 + len(certificates) + len(teams), settings) as pool:
+    if cluster is not None:
+        log.info("documents laid out on the Dask cluster at %s (its workers checked against this machine)",
+                 settings.cluster.scheduler)
+    with (contextlib.nullcontext(cluster) if cluster is not None
+          else document_pool(1 + len(certificates) + len(teams), settings)) as pool:
         # Certificates go first: they need no context, so the workers lay them out
         # while this process builds the company pack's context and writes the workbook.
         futures = [pool.submit(timed, render_certificate_job, job) for job in certificates]

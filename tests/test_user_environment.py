@@ -182,3 +182,15 @@ def test_a_sender_with_a_display_name_is_one_address(tmp_path):
     config.write_text("delivery:\n  mail_from: 销售报表 <reports@example.cn>\n  leadership: [boss@example.cn]\n",
                       encoding="utf-8")
     assert invoke("validate", "--inputs", str(SAMPLE_INPUTS), "--config", str(config)).exit_code == 0
+
+
+def test_a_scheduler_without_the_cluster_extra_says_what_to_install(tmp_path, monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "distributed" else real(name, *a))
+    result = run(tmp_path / "out", "--period", "2026-10", "--scheduler", "tcp://scheduler.example:8786")
+    assert result.exit_code == 2
+    assert lines(result)[0].startswith("Error: key 'cluster.scheduler': a scheduler is given (tcp://scheduler.example:8786) but Dask's "
+                                       "distributed is not installed here.")
+    assert "pip install 'salespack[cluster]'" in result.output
+    assert not (tmp_path / "out" / "2026-10").exists()
