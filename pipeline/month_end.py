@@ -38,6 +38,7 @@ from .render.documents import (certificate_file_name, certificate_jobs, finish_c
                                CERTIFICATES_PER_JOB, render_certificate_job, render_certificates)
 from .render.pdf import (TemplateBundle, attach_file, attached, bundled, pdf_bytes, template_roots, unpacked,
                          worker_pool)
+from .render import parts
 from .render.charts import glyphs_missing
 from .render.i18n import translator
 from .render.key_points import sentences
@@ -285,9 +286,13 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
         say_missing_glyphs("summary-pack.pdf", missing)
         timings["contexts"] = time.perf_counter() - context_clock
 
-        # The company pack is the longest single job at scale: queued before the team packs.
-        futures.append(pool.submit(timed, render_pack_job, pack_html(context, user_templates), shipped,
-                                   "summary-pack.pdf"))
+        # The company pack is the longest single job at scale: laid out in parts (whole
+        # sections, so it reads the same) queued before the team packs, largest first.
+        html = pack_html(context, user_templates)
+        pieces = parts.split(html, pack_parts(html))
+        order = sorted(range(len(pieces)), key=lambda i: -parts.expected_work(pieces[i]))
+        pieces_made = {i: pool.submit(timed, render_pack_part, pieces[i], shipped, len(pieces) == 1)
+                       for i in order}
         team_packs = []
         for team in teams:
             team_packs.append(pool.submit(
@@ -299,9 +304,15 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
         timings["workbook"] = time.perf_counter() - workbook_clock
         names = [f"certificates part {n + 1} ({len(job.pages)} pages)" for n, job in enumerate(certificates)]
         done = [future.result() for future in futures]
-        for name, each in zip([*names, "summary-pack.pdf"], done):
+        for name, each in zip(names, done):
             result.jobs.append(each.seconds(name))
-        certificate_chunks, pack = [each.value for each in done[:-1]], done[-1].value
+        certificate_chunks = [each.value for each in done]
+        laid_out = []
+        for i in range(len(pieces)):
+            each = pieces_made[i].result()
+            result.jobs.append(each.seconds("summary-pack.pdf" if len(pieces) == 1 else
+                                            f"summary-pack.pdf part {i + 1} of {len(pieces)}"))
+            laid_out.append(each.value.data("part.pdf"))
         for team, future in zip(teams, team_packs):
             each = future.result()
             made = each.value
@@ -311,7 +322,11 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
             result.key_points["teams"][team] = team_points
             land(made, folder)
     # The pack carries its figures: forwarded alone, it still has its workbook.
-    land(pack, folder)
+    join_clock = time.perf_counter()
+    roots = template_roots(user_templates)
+    write_bytes(folder / "summary-pack.pdf", laid_out[0] if len(pieces) == 1 else
+                parts.join(laid_out, html, roots, roots[-1]))
+    timings["pack_join"] = time.perf_counter() - join_clock
     attach_file(folder / "summary-pack.pdf", "kpis.xlsx", (folder / "kpis.xlsx").read_bytes())
     result.documents.append(folder / "summary-pack.pdf")
     result.team_packs = {team: folder / "teams" / team_file_name(team) for team in teams}
@@ -397,6 +412,26 @@ def render_pack_job(html: str, user_templates: Path | TemplateBundle | None, nam
     """The company pack laid out (in a worker), as ``name``."""
     roots = template_roots(unpacked(user_templates))
     return Made.of({name: pdf_bytes(html, roots, roots[-1], name)})
+
+
+# A company pack whose HTML is longer than this is laid out in parts: the sample's
+# (20 pages, ~0.2 MB) stays one piece; the large case's (~400 pages, ~3.5 MB) is cut
+# into up to MAX_PACK_PARTS, each whole sections (render.parts).
+PACK_PART_CHARACTERS = 600_000
+MAX_PACK_PARTS = 6
+
+
+def pack_parts(html: str) -> int:
+    return max(1, min(MAX_PACK_PARTS, len(html) // PACK_PART_CHARACTERS))
+
+
+def render_pack_part(html: str, user_templates: Path | TemplateBundle | None, whole: bool) -> Made:
+    """One part of the company pack (in a worker): the whole pack when it is one part
+    (``whole``), else its sections' pages without page numbers, for ``parts.join`` to number."""
+    roots = template_roots(unpacked(user_templates))
+    if whole:
+        return Made.of({"part.pdf": pdf_bytes(html, roots, roots[-1], "summary-pack.pdf")})
+    return Made.of({"part.pdf": parts.lay_out_part(html, roots, roots[-1])})
 
 
 def document_pool(jobs: int, settings: Settings):
