@@ -408,12 +408,6 @@ def render_team_pack(team_frames: dict[str, pd.DataFrame], team: str, period: pd
     return Made.of({name: pack}, value=(missing, [{"zh": p.zh, "en": p.en} for p in context.key_points]))
 
 
-def render_pack_job(html: str, user_templates: Path | TemplateBundle | None, name: str) -> Made:
-    """The company pack laid out (in a worker), as ``name``."""
-    roots = template_roots(unpacked(user_templates))
-    return Made.of({name: pdf_bytes(html, roots, roots[-1], name)})
-
-
 # A company pack whose HTML is longer than this is laid out in parts: the sample's
 # (20 pages, ~0.2 MB) stays one piece; the large case's (~400 pages, ~3.5 MB) is cut
 # into up to MAX_PACK_PARTS, each whole sections (render.parts).

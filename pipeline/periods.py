@@ -48,21 +48,6 @@ def parse_period(text: str) -> pd.Period:
     return made()
 
 
-def parse_month(text: str) -> pd.Period:
-    """``2026-10`` -> Period('2026-10', 'M'); a quarter, a year or anything else is a PeriodError."""
-    period = parse_period(text)
-    if kind(period) != MONTH:
-        raise PeriodError(f"'{text}' is not a month.", "Give the period as YYYY-MM, for example --period 2026-10.")
-    return period
-
-
-def parse_quarter(text: str) -> pd.Period | None:
-    match = _QUARTER.match(str(text))
-    if not match or not 1 <= int(match.group(2)) <= 4:
-        return None
-    return pd.Period(f"{match.group(1)}Q{match.group(2)}", freq="Q")
-
-
 def kind(period: pd.Period) -> str:
     """``month``, ``quarter`` or ``year``."""
     code = period.freqstr[0]

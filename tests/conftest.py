@@ -35,7 +35,6 @@ def run_workbook(base: Path, write_inputs, config_text: str, period: str) -> dic
     its kpis.xlsx as (header, rows as dicts)."""
     import traceback
 
-    import openpyxl
     inputs, out, config = base / "inputs", base / "outputs", base / "salespack.yaml"
     write_inputs(inputs)
     config.write_text(config_text, encoding="utf-8")
@@ -44,7 +43,12 @@ def run_workbook(base: Path, write_inputs, config_text: str, period: str) -> dic
     if result.exit_code != 0:
         detail = "".join(traceback.format_exception(*result.exc_info)) if result.exc_info else ""
         pytest.fail(f"run exited {result.exit_code}:\n{result.output}\n{detail}")
-    path = out / period / "kpis.xlsx"
+    return workbook_sheets(out / period / "kpis.xlsx")
+
+
+def workbook_sheets(path: Path) -> dict:
+    """Every sheet of a written workbook as (header, rows as dicts), empty rows left out."""
+    import openpyxl
     assert path.is_file(), f"{path} not written"
     sheets = {}
     for sheet in openpyxl.load_workbook(path, data_only=True).worksheets:
@@ -53,6 +57,29 @@ def run_workbook(base: Path, write_inputs, config_text: str, period: str) -> dic
         sheets[sheet.title] = (header, [dict(zip(header, row)) for row in rows[1:]
                                         if any(value is not None for value in row)])
     return sheets
+
+
+def money(value):
+    """Yuan, exact to the cent."""
+    return pytest.approx(value, abs=0.001)
+
+
+def ratio(value):
+    """A fraction; the workbook may round it to 4 decimals (kpis.md: 0.9731)."""
+    return pytest.approx(value, abs=5.01e-5)
+
+
+class AnyOf:
+    """Matches any of the given expectations (where the contract allows either)."""
+
+    def __init__(self, *options):
+        self.options = options
+
+    def __eq__(self, other):
+        return any(other is None if option is None else other == option for option in self.options)
+
+    def __repr__(self):
+        return " or ".join(repr(option) for option in self.options)
 
 
 @pytest.fixture(scope="session")

@@ -39,7 +39,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from .conftest import run_workbook
+from .conftest import AnyOf, money, ratio, run_workbook
 
 PERIOD = "2026-10"
 DAYS_IN_P = 31
@@ -72,16 +72,6 @@ OVERDUE_COLUMNS = ["customer_id", "name", "class", "owner_rep_id", "last_visit",
 PLAN_COLUMNS = ["period", "team", "rep_id", "week_start", "working_days", "target"]
 
 EARTH_RADIUS_M = 6371008.8
-
-
-def money(value):
-    """Yuan, exact to the cent."""
-    return pytest.approx(value, abs=0.001)
-
-
-def ratio(value):
-    """A fraction; the workbook may round it to 4 decimals (kpis.md: 0.9731)."""
-    return pytest.approx(value, abs=5.01e-5)
 
 
 def per_week(visits):
@@ -290,19 +280,6 @@ def _as_date(value):
     if isinstance(value, dt.datetime):
         return value.date() if value.time() == dt.time(0) else value
     return value
-
-
-class AnyOf:
-    """Matches any of the given expectations (used where the contract allows either)."""
-
-    def __init__(self, *options):
-        self.options = options
-
-    def __eq__(self, other):
-        return any(other is None if option is None else other == option for option in self.options)
-
-    def __repr__(self):
-        return " or ".join(repr(option) for option in self.options)
 
 
 def _check(row, expected, label):

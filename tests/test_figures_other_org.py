@@ -29,7 +29,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from .conftest import run_workbook
+from .conftest import money, ratio, run_workbook
 
 PERIOD = "2026-10"
 
@@ -64,16 +64,6 @@ PLEDGE_COLUMNS = [
     "period", "pledger_id", "name", "scope", "team", "pledge_amount", "actual",
     "pledge_attainment", "met", "reward", "forfeit_due", "settled",
 ]
-
-
-def money(value):
-    """Yuan, exact to the cent."""
-    return pytest.approx(value, abs=0.001)
-
-
-def ratio(value):
-    """A fraction; the workbook may round it to 4 decimals (kpis.md: 0.9731)."""
-    return pytest.approx(value, abs=5.01e-5)
 
 
 # --------------------------------------------------------------------------- inputs

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -19,19 +18,14 @@ from pipeline.month_end import load_inputs
 from pipeline.periods import parse_period
 from pipeline.sample import generate
 
-from .conftest import SAMPLE_CONFIG, SAMPLE_INPUTS, invoke
+from .conftest import SAMPLE_CONFIG, SAMPLE_INPUTS, invoke, workbook_sheets
 
 MONTHS = ["2026-07", "2026-08", "2026-09"]
 QUARTER = "2026-Q3"
 
 
 def sheets(path: Path) -> dict[str, list[dict]]:
-    book = openpyxl.load_workbook(path, data_only=True)
-    out = {}
-    for sheet in book.worksheets:
-        rows = list(sheet.iter_rows(values_only=True))
-        out[sheet.title] = [dict(zip(rows[0], row)) for row in rows[1:]] if rows else []
-    return out
+    return {title: rows for title, (_header, rows) in workbook_sheets(path).items()}
 
 
 @pytest.fixture(scope="module")

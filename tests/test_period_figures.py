@@ -58,7 +58,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from .conftest import invoke
+from .conftest import AnyOf, invoke, money, ratio, workbook_sheets
 
 Y = 2025          # the year of the quarter and of the year reported: both over, whatever the clock
 QUARTER = f"{Y}-Q3"
@@ -108,29 +108,6 @@ MONTHS_COLUMNS = ["period", "grain", "key", "revenue", "target", "attainment"]
 TRIP_COLUMNS = ["trip_id", "rep_id", "budget_amount", "actual_amount", "expense_variance",
                 "planned_customers", "planned_visited", "plan_completion"]
 OVERDUE_COLUMNS = ["customer_id", "name", "class", "owner_rep_id", "last_visit", "days_since"]
-
-
-def money(value):
-    """Yuan, exact to the cent."""
-    return pytest.approx(value, abs=0.001)
-
-
-def ratio(value):
-    """A fraction; the workbook may round it to 4 decimals (kpis.md: 0.9731)."""
-    return pytest.approx(value, abs=5.01e-5)
-
-
-class AnyOf:
-    """Matches any of the given expectations (where the contract allows either)."""
-
-    def __init__(self, *options):
-        self.options = options
-
-    def __eq__(self, other):
-        return any(other is None if option is None else other == option for option in self.options)
-
-    def __repr__(self):
-        return " or ".join(repr(option) for option in self.options)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -366,17 +343,6 @@ def test_fixture_sales_are_what_the_doc_says():
 # --------------------------------------------------------------------------- runs
 
 
-def _sheets(path: Path) -> dict:
-    assert path.is_file(), f"{path} not written"
-    sheets = {}
-    for sheet in openpyxl.load_workbook(path, data_only=True).worksheets:
-        rows = list(sheet.iter_rows(values_only=True))
-        header = list(rows[0]) if rows else []
-        sheets[sheet.title] = (header, [dict(zip(header, row)) for row in rows[1:]
-                                        if any(value is not None for value in row)])
-    return sheets
-
-
 def _run(org: Path, outputs: Path, period: str, *extra: str):
     return invoke("run", "--inputs", str(org / "inputs"), "--outputs", str(outputs),
                   "--period", period, "--config", str(org / "salespack.yaml"), *extra)
@@ -408,7 +374,7 @@ def quarter_folder(org) -> Path:
 
 @pytest.fixture(scope="module")
 def quarter(quarter_folder) -> dict:
-    return _sheets(quarter_folder / "kpis.xlsx")
+    return workbook_sheets(quarter_folder / "kpis.xlsx")
 
 
 @pytest.fixture(scope="module")
@@ -419,7 +385,7 @@ def year_folder(org) -> Path:
 
 @pytest.fixture(scope="module")
 def year(year_folder) -> dict:
-    return _sheets(year_folder / "kpis.xlsx")
+    return workbook_sheets(year_folder / "kpis.xlsx")
 
 
 def _keyed(workbook, sheet, key):
@@ -1195,7 +1161,7 @@ def test_the_current_year_with_a_quarterly_pledge_not_yet_due_runs(tmp_path):
     result = invoke("run", "--inputs", str(inputs), "--outputs", str(tmp_path / "out"),
                     "--period", str(now), "--config", str(config))
     assert result.exit_code == 0, result.output
-    keyed = _keyed(_sheets(tmp_path / "out" / str(now) / "kpis.xlsx"), "pledges",
+    keyed = _keyed(workbook_sheets(tmp_path / "out" / str(now) / "kpis.xlsx"), "pledges",
                    ("period", "pledger_id"))
     assert (f"{now}-Q4", "R02") in keyed, sorted(keyed)
 
@@ -1212,7 +1178,7 @@ def test_with_closed_periods_in_december_renders_month_quarter_and_year(closed_d
     for name in folders:
         for document in ("summary-pack.pdf", "kpis.xlsx", "manifest.json"):
             assert (closed_december / name / document).is_file(), (name, document)
-    companies = {name: _sheets(closed_december / name / "kpis.xlsx")["company"][1][0]
+    companies = {name: workbook_sheets(closed_december / name / "kpis.xlsx")["company"][1][0]
                  for name in folders}
     q4 = 3 * (11000 + 9000 + 7000 + 9000 + 6000)
     assert companies[f"{Y}-12"]["revenue"] == money(11000 + 9000 + 7000 + 9000 + 6000)

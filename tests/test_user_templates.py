@@ -148,7 +148,7 @@ def test_a_users_templates_travel_to_a_worker_as_data(tmp_path):
     as a bundle, and the worker lays the pack out with them even where the folder is gone."""
     import pickle
 
-    from pipeline.month_end import render_pack_job
+    from pipeline.month_end import render_pack_part
     from pipeline.render.pdf import bundled, unpacked
     folder = tmp_path / "templates"
     shutil.copytree(PROJECT_TEMPLATES / "pack", folder / "pack")
@@ -159,11 +159,11 @@ def test_a_users_templates_travel_to_a_worker_as_data(tmp_path):
             '<link rel="stylesheet" href="pack/theme.css"></head><body><section><h1>一页</h1></section></body></html>')
     bundle = pickle.loads(pickle.dumps(bundled(folder)))  # as it crosses to a worker
     shutil.rmtree(folder)
-    made = render_pack_job(html, bundle, "summary-pack.pdf")
-    (tmp_path / "pack.pdf").write_bytes(made.data("summary-pack.pdf"))
+    made = render_pack_part(html, bundle, True)
+    (tmp_path / "pack.pdf").write_bytes(made.data("part.pdf"))
     assert "BUNDLED-THEME" in pdf_text(tmp_path / "pack.pdf")
     assert unpacked(bundle) == unpacked(bundle) and unpacked(bundle) != folder
     # Without the bundle the project's theme is used: the mark is the user's, not ours.
-    plain = render_pack_job(html, None, "summary-pack.pdf")
-    (tmp_path / "plain.pdf").write_bytes(plain.data("summary-pack.pdf"))
+    plain = render_pack_part(html, None, True)
+    (tmp_path / "plain.pdf").write_bytes(plain.data("part.pdf"))
     assert "BUNDLED-THEME" not in pdf_text(tmp_path / "plain.pdf")
