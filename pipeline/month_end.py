@@ -276,7 +276,8 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
                                    company_name=settings.company.name, generated_at=generated_at,
                                    version=__version__, provisional=bool(validated.rejected_rows),
                                    rejected_rows=validated.rejected_rows, gettext=gettext,
-                                   chart_reps=settings.pack.chart_reps)
+                                   chart_reps=settings.pack.chart_reps,
+                                   long_table_rows=settings.pack.long_table_rows)
             context.field_work = field_pages(figures, locale=settings.locale,
                                              standard=settings.visits.visits_per_week_standard, gettext=gettext,
                                              list_limit=settings.pack.list_limit,
@@ -392,7 +393,7 @@ def render_team_pack(team_frames: dict[str, pd.DataFrame], team: str, period: pd
         context = pack_context(figures, reconciliation, locale=settings.locale, company_name=settings.company.name,
                                generated_at=meta["generated_at"], version=__version__, provisional=meta["provisional"],
                                rejected_rows=meta["rejected_rows"], gettext=gettext, scope=team,
-                               chart_reps=settings.pack.chart_reps)
+                               chart_reps=settings.pack.chart_reps, long_table_rows=settings.pack.long_table_rows)
         context.field_work = field_pages(figures, locale=settings.locale,
                                          standard=settings.visits.visits_per_week_standard, gettext=gettext,
                                          chart_reps=settings.pack.chart_reps)
@@ -410,9 +411,11 @@ def render_team_pack(team_frames: dict[str, pd.DataFrame], team: str, period: pd
 
 # A company pack whose HTML is longer than this is laid out in parts: the sample's
 # (20 pages, ~0.2 MB) stays one piece; the large case's (~400 pages, ~3.5 MB) is cut
-# into up to MAX_PACK_PARTS, each whole sections (render.parts).
-PACK_PART_CHARACTERS = 600_000
-MAX_PACK_PARTS = 6
+# into about 10 parts of some 10 s of layout each, each whole sections (render.parts;
+# a long table is sections of pack.long_table_rows rows). A part costs about 2 s more
+# than its pages would in one piece (its cover, its own font subsets).
+PACK_PART_CHARACTERS = 350_000
+MAX_PACK_PARTS = 12
 
 
 def pack_parts(html: str) -> int:

@@ -326,6 +326,7 @@ CONFIG_CASES = [
     pytest.param("inputs: {datasets: {salse: {sheet: 明细}}}\n", ["inputs.datasets", "salse"],
                  id="unknown-dataset-name"),
     pytest.param("- locale: en\n- timezone: UTC\n", ["mapping"], id="top-level-list"),
+    pytest.param("pack: {long_table_rows: 3}\n", ["pack.long_table_rows", "10"], id="table-broken-every-3-rows"),
 ]
 
 

@@ -36,8 +36,9 @@ BASE = ROOTS[-1]
 LARGE_SCALE = 0.15  # 300 reps in 15 teams: about 90 pages
 
 
-def company_pack_html(inputs: Path) -> str:
-    """The company pack's HTML, made as month_end makes it (the run's day fixed)."""
+def company_pack_html(inputs: Path, long_table_rows: int | None = None) -> str:
+    """The company pack's HTML, made as month_end makes it (the run's day fixed);
+    ``long_table_rows``: the config's unless given."""
     settings = load_settings(SAMPLE_CONFIG)
     validated = load_inputs(inputs, settings)
     period = pd.Period(SAMPLE_PERIOD, freq="M")
@@ -47,7 +48,8 @@ def company_pack_html(inputs: Path) -> str:
                            company_name=settings.company.name, generated_at="2026-11-01T06:00:00+08:00",
                            version=__version__, provisional=bool(validated.rejected_rows),
                            rejected_rows=validated.rejected_rows, gettext=gettext,
-                           chart_reps=settings.pack.chart_reps)
+                           chart_reps=settings.pack.chart_reps,
+                           long_table_rows=long_table_rows or settings.pack.long_table_rows)
     context.field_work = field_pages(figures, locale=settings.locale, gettext=gettext,
                                      standard=settings.visits.visits_per_week_standard,
                                      list_limit=settings.pack.list_limit, chart_reps=settings.pack.chart_reps)
@@ -158,6 +160,52 @@ def test_the_sample_pack_in_parts_reads_as_in_one_piece(sample_html, sample_whol
 
 def len_one(_chunk: str) -> int:
     return 1
+
+
+def section_pages(texts: list[str], title: str) -> list[list[str]]:
+    """The body lines (running header and "X / Y" footer off) of the pages whose running
+    header names ``title``."""
+    found = []
+    for text in texts:
+        lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+        if lines and lines[0].endswith(title):
+            found.append(lines[1:-1])
+    return found
+
+
+def test_a_long_table_goes_on_from_a_fresh_page_with_its_header_and_the_parts_cut_there(sample_html, sample_whole,
+                                                                                        tmp_path):
+    """pack.long_table_rows = 10 on the sample: its 16-row ranking goes on from a fresh page
+    after 10 rows, under its header again, every row once and in the same order; a part
+    may start there and the joined pack reads as the one piece."""
+    chunked = company_pack_html(SAMPLE_INPUTS, long_table_rows=10)
+    assert sample_html.count('<section class="continued">') == 0
+    continued = chunked.count('<section class="continued">')
+    assert continued >= 3  # the ranking's and the to-date table's 16 rows, the 31 pledges...
+    whole = one_piece(chunked, tmp_path / "whole.pdf")
+    texts, before = page_texts(whole), page_texts(sample_whole)
+    assert len(texts) > len(before)
+    title = translator("zh_CN")("Rankings")
+    rankings, rankings_before = section_pages(texts, title), section_pages(before, title)
+    assert len(rankings_before) >= 1 and len(rankings) == len(rankings_before) + 2  # both rep tables go on
+    def heading(page):  # the table's header lines: those before its first ranked row, as words
+        return [line.split() for line in page[:next(i for i, line in enumerate(page) if re.match(r"\d+ ", line))]]
+
+    def ranked(pages):
+        return [line.split() for page in pages for line in page if re.match(r"\d+ ", line)]
+    # the first page holds the title, the header and rows 1-10; the next the header again, then rows 11 on
+    title_line, *header = heading(rankings_before[0])
+    assert heading(rankings[0]) == [title_line, *header] and len(header) >= 1
+    assert [row[0] for row in ranked(rankings[:1])] == [str(rank) for rank in range(1, 11)]
+    assert heading(rankings[1]) == header and ranked(rankings[1:2])[0][0] == "11"
+    assert ranked(rankings) == ranked(rankings_before)  # every row once, in the same order, the same figures
+    # cut before every section, the continued ones included: the same pages, text, footers, outline
+    documents = parts.split(chunked, len(parts.layout_of(chunked).chunks), weigh=len_one)
+    assert sum(document.count(f'<!--{parts.PART_MARK}--><section class="continued">') for document in documents) \
+        == continued
+    joined = tmp_path / "joined.pdf"
+    joined.write_bytes(in_parts(documents))
+    assert_reads_the_same(joined, whole)
 
 
 def test_split_cuts_only_before_top_level_sections_and_keeps_the_head(sample_html):

@@ -111,6 +111,9 @@ class PackContext:
     key_points: list = field(default_factory=list)  # render.key_points.Sentence, in order
     charts: dict[str, str] = field(default_factory=dict)
     chart_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # chart -> (reps drawn, reps)
+    # A table goes on in a new section, on a fresh page, after each this many rows (None:
+    # never), so that a long pack can be cut there and laid out in parallel (render.parts).
+    long_table_rows: int | None = None
 
 
 def dataset_title(name: str, locale: str) -> str:
@@ -133,7 +136,8 @@ def _dataset_rows(reconciliation: dict[str, Reconciliation], locale: str) -> lis
 
 def pack_context(figures: PeriodFigures, reconciliation: dict[str, Reconciliation], *, locale: str,
                  company_name: str, generated_at: str, version: str, provisional: bool,
-                 rejected_rows: int, gettext, scope: str | None = None, chart_reps: int = 40) -> PackContext:
+                 rejected_rows: int, gettext, scope: str | None = None, chart_reps: int = 40,
+                 long_table_rows: int | None = None) -> PackContext:
     reps, teams = figures.reps, figures.teams
     no_target = reps[reps["active"] & (reps["role"] == "rep") & reps["target"].isna()]["name"].tolist()
     by_variance_team = teams[teams["variance"].notna()].sort_values("variance", ascending=False)
@@ -160,7 +164,7 @@ def pack_context(figures: PeriodFigures, reconciliation: dict[str, Reconciliatio
         class_changes=records(figures.by_customer_class),
         pledges=records(figures.pledges), pledges_available="pledges" in figures.datasets,
         customers_available="customers" in figures.datasets,
-        next_month=next_month, datasets=_dataset_rows(reconciliation, locale),
+        next_month=next_month, datasets=_dataset_rows(reconciliation, locale), long_table_rows=long_table_rows,
     )
     by_revenue = charts.ends_of_ranking(ranked.sort_values("rank_revenue", kind="stable"), chart_reps)
     by_attainment = charts.ends_of_ranking(ranked.sort_values("rank_attainment", kind="stable"), chart_reps)

@@ -3,7 +3,9 @@ pack laid out in one piece.
 
 Step: render, for the longest document of a run. ``split`` cuts the pack's HTML where
 its stylesheet already starts a page (before each top-level ``<section>``, theme.css's
-``section { break-before: page }``); ``lay_out_part`` lays one part out (in a worker:
+``section { break-before: page }``; a long table goes on in a ``<section class="continued">``
+every ``pack.long_table_rows`` rows, so no part need hold more than that of one table);
+``lay_out_part`` lays one part out (in a worker:
 strings in, bytes out), leaving out the page-number footer; ``join`` puts the parts'
 pages in order and stamps on each the footer the one-piece pack prints there, laid out
 by WeasyPrint from the same ``@page`` rules, with the one-piece's bookmarks and metadata.
@@ -11,7 +13,8 @@ by WeasyPrint from the same ``@page`` rules, with the one-piece's bookmarks and 
 What carries across a page break is made right, not assumed:
 - running headers: each part after the first also lays out the cover (which sets the
   ``company`` and ``title`` strings) and drops its pages, so its headers come from the
-  same ``string-set`` as in one piece;
+  same ``string-set`` as in one piece; a part that starts inside a section lays out that
+  section's heading (the ``section`` string) the same way;
 - "X / Y": the margin boxes whose content holds ``counter(page)`` or ``counter(pages)``
   are taken off each part's pages after layout and laid out again, numbered right, in a
   stamp document of as many pages, whose page names follow the parts';
@@ -70,8 +73,9 @@ def split(html: str, parts: int, weigh: Callable[[str], int] | None = None) -> l
     head, cut only before top-level ``<section>`` elements: consecutive sections, in
     order, grouped so that the largest group (by ``weigh``, ``expected_work`` unless
     given) is as small as it can be, in as few parts as reach that. Every part after the
-    first repeats the cover, then a ``<!--salespack:part-->`` mark; ``lay_out_part`` drops
-    the cover's pages. A document without two top-level sections comes back whole."""
+    first repeats the cover (and the heading of a section it goes on from,
+    ``carried_heading``), then a ``<!--salespack:part-->`` mark; ``lay_out_part`` drops
+    the pages before the mark. A document without two top-level sections comes back whole."""
     layout = layout_of(html)
     if parts <= 1 or len(layout.chunks) <= 1:
         return [html]
@@ -79,9 +83,25 @@ def split(html: str, parts: int, weigh: Callable[[str], int] | None = None) -> l
     documents = []
     for number, (start, end) in enumerate(groups):
         own = "".join(layout.chunks[start:end])
-        mark = "" if number == 0 else f"<!--{PART_MARK}-->"
-        documents.append(f"{layout.head}{layout.prologue}{mark}{own}{layout.tail}")
+        before = "" if number == 0 else f"{carried_heading(layout.chunks, start)}<!--{PART_MARK}-->"
+        documents.append(f"{layout.head}{layout.prologue}{before}{own}{layout.tail}")
     return documents
+
+
+SECTION_HEADING = re.compile(r"\s*<section\b[^>]*>\s*(<h1\b.*?</h1>)", re.S)
+
+
+def carried_heading(chunks: list[str], start: int) -> str:
+    """What a part starting at ``chunks[start]`` lays out (and drops, as the cover) before
+    its own pages so that its running header reads as in one piece: when it starts inside
+    a section (a long table's continued section, which has no heading), that section's
+    heading, which sets the header's ``section`` string."""
+    if SECTION_HEADING.match(chunks[start]):
+        return ""
+    for chunk in reversed(chunks[:start]):
+        if found := SECTION_HEADING.match(chunk):
+            return f"<section>{found.group(1)}</section>"
+    return ""
 
 
 def expected_work(chunk: str) -> int:
