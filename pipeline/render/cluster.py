@@ -394,6 +394,35 @@ def check_workers(client, expected: dict) -> list[str]:
     return sorted(found)
 
 
+PROFILER_KEY = "distributed.worker.profile.enabled"
+PROFILER_ENV = "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False"
+
+
+def profiler_on() -> bool:
+    """Run on a worker: whether Dask's statistical profiler samples its threads' stacks
+    (every 10 ms by default). Layout's deep stacks make each sample dear: the bench's
+    documents took 8% (scale 0.1) to 25% (scale 0.25) longer with it on."""
+    import dask
+    return bool(dask.config.get(PROFILER_KEY, default=True))
+
+
+def say_slow_workers(client) -> list[str]:
+    """Log, once, the workers that lay documents out slower than they could (the profiler
+    on, or several threads sharing one GIL); their addresses."""
+    found = client.run(pickle.loads, _shipped(profiler_on), on_error="return")
+    profiled = sorted(worker for worker, on in found.items() if on is True)
+    threaded = sorted(worker for worker, threads in client.nthreads().items() if threads > 1)
+    if profiled:
+        log.warning("%d of %d Dask workers run Dask's profiler, which slowed layout by 8-25%% in our measurements: "
+                    "start them with %s (%s)", len(profiled), len(found), PROFILER_ENV, ", ".join(profiled[:4]) +
+                    (" …" if len(profiled) > 4 else ""))
+    if threaded:
+        log.warning("%d Dask workers have more than one thread; layout holds the GIL, so their threads take turns: "
+                    "start them with --nthreads 1 (several per host) (%s)", len(threaded),
+                    ", ".join(threaded[:4]) + (" …" if len(threaded) > 4 else ""))
+    return sorted(set(profiled) | set(threaded))
+
+
 @contextlib.contextmanager
 def cluster_pool(address: str, timeout_s: float = 10.0, workers_timeout_s: float | None = None) -> Iterator[
         ClusterExecutor]:
@@ -421,6 +450,7 @@ def cluster_pool(address: str, timeout_s: float = 10.0, workers_timeout_s: float
         except (TimeoutError, OSError):
             raise NoWorkers(address, waited) from None
         workers = check_workers(client, expected)
+        say_slow_workers(client)
         log.info("laying documents out on the Dask cluster at %s: %d worker(s), all matching this machine",
                  address, len(workers))
         yield executor

@@ -75,16 +75,17 @@ class Cluster:
                 self.address = json.loads(scheduler_file.read_text())["address"]
         return self.address
 
-    def start_worker(self, name: str, env: dict | None = None, nanny: bool = False) -> None:
+    def start_worker(self, name: str, env: dict | None = None, nanny: bool = False, threads: int = 1) -> None:
         """A worker with one thread and its own local directory; PYTHONPATH lets it import
         the test jobs (``tests.cluster.jobs``), as an installed salespack would be. Without
         a nanny, a killed worker stays dead; with one, it is started again."""
-        environment = {**os.environ, **(env or {})}
+        # As the README asks of a cluster's workers: Dask's profiler off (it slows layout).
+        environment = {**os.environ, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False", **(env or {})}
         environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT), environment.get("PYTHONPATH")]))
         local = self.folder / f"{name}-local"
         local.mkdir(exist_ok=True)
         self._start(name, [str(DASK), "worker", self.address, "--name", name, "--host", "127.0.0.1",
-                           "--nthreads", "1", "--nanny" if nanny else "--no-nanny", "--no-dashboard", "--local-directory", str(local),
+                           "--nthreads", str(threads), "--nanny" if nanny else "--no-nanny", "--no-dashboard", "--local-directory", str(local),
                            "--death-timeout", "60"], environment)
 
     def worker_address(self, name: str) -> str:
