@@ -44,6 +44,8 @@ S05,1,2026-10-13,R01,C1,99999
 S06,1,2026-10-09,R02,C2,30000
 S07,1,2026-10-12,R03,C3,10000
 S08,1,2026-10-09,R04,C4,5000
+S09,1,2026-09-04,R01,C1,1000
+S10,1,2026-09-07,R01,C1,500
 """
 BUDGET = """period,rep_id,team,target
 2026-10,R01,一部,100000
@@ -111,12 +113,14 @@ def test_revenue_and_attainment_to_date(board):
 
 
 def test_same_point_last_month_is_the_same_number_of_working_days(board):
-    # 4 working days gone in October: 1-4 September. The sale of 10 September is later.
+    # 4 working days gone in October (8, 9, 10 and 12 October): 1-4 September, Tuesday to
+    # Friday. The sales of 2 and 4 September count; those of 7 September (the 5th working
+    # day) and 10 September are later.
     reps, teams = board.reps, board.teams
-    assert reps.loc["R01", "same_point_last_month"] == fen(10000)
-    assert reps.loc["R01", "to_date_mom_pct"] == pytest.approx(30000 / 10000 - 1)
+    assert reps.loc["R01", "same_point_last_month"] == fen(10000 + 1000)
+    assert reps.loc["R01", "to_date_mom_pct"] == pytest.approx(30000 / 11000 - 1)
     assert pd.isna(reps.loc["R02", "to_date_mom_pct"])  # no rows then: empty, not infinite
-    assert teams.loc["一部", "to_date_mom_pct"] == pytest.approx(65000 / 10000 - 1)
+    assert teams.loc["一部", "to_date_mom_pct"] == pytest.approx(65000 / 11000 - 1)
 
 
 def test_ranks_share_ties_skip_the_inactive_and_move_against_the_previous_board(board):
