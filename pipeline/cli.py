@@ -17,7 +17,7 @@ import click
 
 from . import __version__
 from .config import load_settings
-from .errors import TRY_AGAIN_LATER, ConfigError, DeliveryError, DeliveryRefused, SalespackError
+from .errors import TRY_AGAIN_LATER, ConfigError, DeliveryError, DeliveryRefused, LockError, SalespackError
 from .lock import outputs_lock
 from . import periods
 from .errors import PeriodError
@@ -227,11 +227,34 @@ def send(config, inputs, outputs, period, closed, live, resend_changed):
     """
     settings, _config = _settings(config)
     report = _period(period, settings.timezone)
+    stopped: list[tuple[str, SalespackError]] = []
     for each in _reported(report, closed):
         if closed:
             click.echo(f"Period {periods.label(each)}:")
-        with outputs_lock(outputs):
-            _send(Path(outputs) / periods.label(each), inputs, settings, live, resend_changed)
+        try:
+            with outputs_lock(outputs):
+                _send(Path(outputs) / periods.label(each), inputs, settings, live, resend_changed)
+        except SalespackError as error:
+            # The quarter's and the year's letters do not wait on the month's: each period
+            # is tried, and what stopped any of them is said at the end.
+            if not closed or isinstance(error, LockError):
+                raise
+            click.echo(f"  not done: {error.message.splitlines()[0]}")
+            stopped.append((periods.label(each), error))
+    if stopped:
+        raise _first_of_the_worst(stopped)
+
+
+def _first_of_the_worst(stopped: list[tuple[str, SalespackError]]) -> SalespackError:
+    """One error for the periods a send stopped on, each named: the exit code of the one
+    that needs a person (2) over one that can wait for the next try (75)."""
+    if len(stopped) == 1:
+        return stopped[0][1]
+    worst = min(stopped, key=lambda item: (item[1].exit_code != 2, stopped.index(item)))[1]
+    combined = SalespackError("\n".join(f"{label}: {error.message}" for label, error in stopped),
+                              "\n".join(dict.fromkeys(error.hint for _label, error in stopped if error.hint)))
+    combined.exit_code = worst.exit_code
+    return combined
 
 
 @main.command(name="validate")

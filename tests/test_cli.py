@@ -176,6 +176,22 @@ def test_closed_periods_need_a_month(sample_copy, tmp_path):
     assert no_files(tmp_path / "out")
 
 
+def test_a_send_of_closed_periods_tries_each_period_and_names_every_one_it_could_not_do(sample_copy, tmp_path):
+    """On 1 October: the month's run is missing, and the quarter's letters do not wait on
+    it; both are named at the end, with exit 2 (a person must run them)."""
+    result = invoke("send", "--inputs", str(sample_copy), "--outputs", str(tmp_path / "out"), "--period", "2026-09",
+                    "--with-closed-periods", "--config", str(SAMPLE_CONFIG))
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert lines[:4] == ["Period 2026-09:", f"  not done: {tmp_path / 'out' / '2026-09'}: there is no finished run "
+                         "for 2026-09 (no manifest.json).", "Period 2026-Q3:",
+                         f"  not done: {tmp_path / 'out' / '2026-Q3'}: there is no finished run for 2026-Q3 "
+                         "(no manifest.json)."]
+    assert lines[4].startswith("Error: 2026-09: ") and lines[5].startswith("2026-Q3: ")
+    assert "Run `salespack run --period 2026-09` first." in lines and "Run `salespack run --period 2026-Q3` first." \
+        in lines
+
+
 def test_init_makes_a_working_folder_and_refuses_a_full_one(tmp_path):
     target = tmp_path / "my-org"
     result = invoke("init", str(target))
