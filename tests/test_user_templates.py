@@ -62,7 +62,7 @@ def test_a_template_cannot_reach_python_internals(user_templates, tmp_path):
 
 # Jinja names the line where it noticed: for a tag left open, the line after it.
 @pytest.mark.parametrize("old, new, needle, later, message", [
-    ("{% for t in c.teams %}", "{% for t in c.teams %", "{% for t in c.teams %", 1, "unexpected '<'."),
+    ("{% for d in c.datasets %}", "{% for d in c.datasets %", "{% for d in c.datasets %", 1, "unexpected '<'."),
     (None, '{% include "pack/nothing.html" %}', "pack/nothing.html", 0,
      "includes 'pack/nothing.html', which is in no templates folder."),
 ], ids=["syntax", "missing-include"])
