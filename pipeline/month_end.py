@@ -409,17 +409,18 @@ def render_team_pack(team_frames: dict[str, pd.DataFrame], team: str, period: pd
     return Made.of({name: pack}, value=(missing, [{"zh": p.zh, "en": p.en} for p in context.key_points]))
 
 
-# A company pack whose HTML is longer than this is laid out in parts: the sample's
-# (20 pages, ~0.2 MB) stays one piece; the large case's (~400 pages, ~3.5 MB) is cut
-# into about 10 parts of some 10 s of layout each, each whole sections (render.parts;
-# a long table is sections of pack.long_table_rows rows). A part costs about 2 s more
-# than its pages would in one piece (its cover, its own font subsets).
-PACK_PART_CHARACTERS = 350_000
+# A company pack whose expected layout work (parts.expected_work: its HTML's characters,
+# a chart or a font counted as a few table rows) is more than this is laid out in parts:
+# the sample's (20 pages, ~73,000) stays one piece; the large case's (~400 pages,
+# ~3,300,000) is cut into about 10 parts of some 10 s of layout each, each whole sections
+# (render.parts; a long table is sections of pack.long_table_rows rows). A part costs
+# about 1 s more than its pages would in one piece (its cover, its stylesheets).
+PACK_PART_CHARACTERS = 320_000
 MAX_PACK_PARTS = 12
 
 
 def pack_parts(html: str) -> int:
-    return max(1, min(MAX_PACK_PARTS, len(html) // PACK_PART_CHARACTERS))
+    return max(1, min(MAX_PACK_PARTS, parts.expected_work(html) // PACK_PART_CHARACTERS))
 
 
 def render_pack_part(html: str, user_templates: Path | TemplateBundle | None, whole: bool) -> Made:

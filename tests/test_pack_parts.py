@@ -327,7 +327,7 @@ def test_the_run_lays_a_long_pack_out_in_parts_that_read_as_one(sample_run, tmp_
     from pipeline import month_end
 
     from .conftest import invoke
-    monkeypatch.setattr(month_end, "PACK_PART_CHARACTERS", 40_000)
+    monkeypatch.setattr(month_end, "PACK_PART_CHARACTERS", 18_000)  # the sample's pack: about 73,000
     result = invoke("run", "--inputs", str(SAMPLE_INPUTS), "--outputs", str(tmp_path), "--period", SAMPLE_PERIOD,
                     "--config", str(SAMPLE_CONFIG))
     assert result.exit_code == 0, result.output

@@ -115,3 +115,32 @@ def test_a_jobs_bytes_are_written_only_when_they_arrive_as_made(tmp_path):
     with pytest.raises(DamagedResult, match="summary-pack.pdf"):
         land(damaged, tmp_path / "other")
     assert not (tmp_path / "other").exists()  # checked before anything is written
+
+
+def _cut_face(html: str, weight: int):
+    import base64
+    import re
+
+    import uharfbuzz as hb
+    rule = re.search(r'@font-face \{ font-family: "Noto Sans CJK SC cut"; font-weight: ' + str(weight)
+                     + r'; src: url\("data:font/otf;base64,([^"]+)"\); \}', html)
+    assert rule, html[:500]
+    return hb.Font(hb.Face(base64.b64decode(rule.group(1))))
+
+
+def test_a_pack_carries_its_sans_faces_cut_to_its_text_and_its_charts_labels():
+    import base64
+
+    from pipeline.render.documents import with_cut_faces
+    chart = "<svg xmlns='http://www.w3.org/2000/svg'><text>鑫淼</text></svg>"
+    html = ("<html><head><title>t</title></head><body><p>销售&amp;额 &#x5F20;</p>"
+            f'<img src="data:image/svg+xml;base64,{base64.b64encode(chart.encode()).decode()}"></body></html>')
+    cut = with_cut_faces(html)
+    assert cut.count("<style>@font-face") == 1 and cut.index("</style>") < cut.index("</head>")
+    for weight in (400, 700):
+        font = _cut_face(cut, weight)
+        # the text (entities read as characters), the chart's labels, and what layout adds itself
+        for character in "销售&额张鑫淼0%":
+            assert font.get_nominal_glyph(ord(character)), (weight, character)
+        assert not font.get_nominal_glyph(ord("龘"))  # printed nowhere: not in the cut
+    assert with_cut_faces("<p>no head</p>") == "<p>no head</p>"

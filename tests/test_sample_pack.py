@@ -64,6 +64,16 @@ def test_pdfs_embed_the_cjk_font_and_pass_qpdf(sample_run):
         subprocess.run(["qpdf", "--check", str(pdf)], check=True, capture_output=True)
 
 
+def test_packs_carry_only_their_cut_faces_charts_included(sample_run):
+    """The packs' text and chart labels are set in the sans faces cut to what each pack
+    prints, not in the system faces (whose 65,000-glyph table each PDF would pay for)."""
+    for pdf in (sample_run / "summary-pack.pdf", *sorted((sample_run / "teams").glob("*.pdf"))):
+        fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+        names = sorted({line.split()[0].split("+", 1)[1] for line in fonts.splitlines()[2:]})
+        assert names == ["Noto-Sans-CJK-SC-cut", "Noto-Sans-CJK-SC-cut-Bold"], (pdf.name, fonts)
+    assert (sample_run / "summary-pack.pdf").stat().st_size < 300_000  # 488 KB with the system faces
+
+
 def test_company_revenue_equals_the_sum_of_the_export(sample_run):
     expected = sum(october_sales_by_rep().values())
     company = sheet_rows(sample_run / "kpis.xlsx", "company")[0]

@@ -57,7 +57,10 @@ def _as_data_uri(figure) -> str:
             collector.add(chr(int(glyph.group(1))))
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    # Labels in the pack's cut faces first (render.documents.with_cut_faces), the system ones behind.
+    svg = buffer.getvalue().replace(b"font-family: 'Noto Sans CJK SC'", b"font-family: 'Noto Sans CJK SC cut', "
+                                                                         b"'Noto Sans CJK SC'")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
 def revenue_against_target(labels: list[str], revenue: list[float], target: list[float | None],

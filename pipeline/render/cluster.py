@@ -39,7 +39,7 @@ from weasyprint.text.ffi import pango
 
 from .. import __version__
 from ..errors import TRY_AGAIN_LATER, SalespackError
-from .fonts import FAMILY as CUT_FAMILY
+from .fonts import CUT_FAMILIES
 from .pdf import PROJECT_TEMPLATES, quiet_collector
 
 PACKAGE = Path(__file__).resolve().parents[1]  # pipeline/
@@ -108,13 +108,14 @@ WEIGHTS = ("regular", "bold")
 
 
 def font_families(templates: Path = PROJECT_TEMPLATES) -> list[str]:
-    """The families the templates' stylesheets name (not generic ones, not the run's own cut)."""
+    """The families the templates' stylesheets name (not generic ones, not the cuts a
+    document carries itself)."""
     families: dict[str, None] = {}
     for css in sorted(templates.rglob("*.css")):
         for declaration in re.findall(r"font-family\s*:\s*([^;}]+)", css.read_text(encoding="utf-8")):
             for name in declaration.split(","):
                 name = name.strip().strip("\"'").strip()
-                if name and name.lower() not in GENERIC_FAMILIES and name != CUT_FAMILY:
+                if name and name.lower() not in GENERIC_FAMILIES and name not in CUT_FAMILIES:
                     families.setdefault(name)
     return list(families)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -11,14 +14,34 @@ import pandas as pd
 from ..config import Settings
 from .contexts import CertificatesContext, PackContext, certificates_context
 from .i18n import translator
-from .fonts import cut_faces
+from .fonts import SANS, cut_faces
 from .output import Made, land, write_bytes
 from .pdf import (TemplateBundle, environment, joined, render_pages, render_pdf, render_template, template_roots,
                   unpacked, worker_pool)
 
 
 def pack_html(context: PackContext, user_templates: Path | None = None) -> str:
-    return render_template(environment(context.locale, user_templates), "pack/template.html", c=context)
+    """The pack's HTML, with the sans faces cut to what it prints (``with_cut_faces``)."""
+    return with_cut_faces(render_template(environment(context.locale, user_templates), "pack/template.html",
+                                          c=context))
+
+
+_SVG_IMAGE = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
+
+
+def with_cut_faces(html: str) -> str:
+    """``html`` with the sans faces cut to the characters of its text and of its charts'
+    labels, as @font-face rules at the end of its head, for the family pack/theme.css
+    names first. Laid out in parts, each part then carries small faces rather than a
+    65,000-glyph table per weight (``fonts``). Unchanged without a head or the faces."""
+    if "</head>" not in html:
+        return html
+    charts = []
+    for image in _SVG_IMAGE.finditer(html):
+        with contextlib.suppress(binascii.Error, UnicodeDecodeError):
+            charts.append(base64.b64decode(image.group(1)).decode("utf-8"))
+    faces = cut_faces(html + "".join(charts), SANS)
+    return html.replace("</head>", f"<style>{faces.css}</style>\n</head>", 1) if faces else html
 
 
 def render_pack(context: PackContext, target: Path, user_templates: Path | None = None) -> None:

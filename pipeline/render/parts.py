@@ -105,8 +105,8 @@ def carried_heading(chunks: list[str], start: int) -> str:
 
 
 def expected_work(chunk: str) -> int:
-    """A section's expected layout work: its HTML's length, charts (``data:`` images)
-    counted as a few table rows rather than by their encoded size."""
+    """A section's expected layout work: its HTML's length, charts and fonts (``data:``
+    URIs) counted as a few table rows rather than by their encoded size."""
     work, position = 0, 0
     while (start := chunk.find("data:", position)) >= 0:
         quote = chunk[start - 1] if start else '"'
