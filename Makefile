@@ -1,9 +1,11 @@
-# salespack: `make report` renders the sample org's month; `make test` runs the tests.
+# salespack: `make report` renders the sample org's month and the quarter before it; `make test` runs the tests.
 # Both build the environment first (system packages, .venv with pinned dependencies).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE_PERIOD := 2026-10
+# The sample's last closed quarter: the quarterly meeting's pack.
+SAMPLE_QUARTER := 2026-Q3
 OUTPUTS := outputs
 
 BENCH_SCALE ?= 0.05
@@ -25,7 +27,8 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 report: setup
 	$(BIN)/salespack run --inputs inputs --outputs $(OUTPUTS) --period $(SAMPLE_PERIOD) --config config/salespack.yaml
-	@echo "Documents: $(CURDIR)/$(OUTPUTS)/$(SAMPLE_PERIOD)/"
+	$(BIN)/salespack run --inputs inputs --outputs $(OUTPUTS) --period $(SAMPLE_QUARTER) --config config/salespack.yaml
+	@echo "Documents: $(CURDIR)/$(OUTPUTS)/$(SAMPLE_PERIOD)/ and $(CURDIR)/$(OUTPUTS)/$(SAMPLE_QUARTER)/"
 
 test: setup
 	$(BIN)/python -m pytest -q
