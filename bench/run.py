@@ -335,8 +335,8 @@ def measure_dask(inputs: dict, out: pathlib.Path, args, local: dict) -> dict:
     return {"ok": True, "workers": workers, "threads_per_worker": 1, "worker_profiler": False,
             "wall_s": child["wall_s"], "documents_s": timings.get("documents"),
             "local_documents_s": local_s,
-            "ratio_to_local": round(timings["documents"] / local_s, 3) if local_s and timings.get("documents") else None,
-            "ratio_wall_to_local": round(child["wall_s"] / local["wall_s"], 3) if local.get("wall_s") else None,
+            "ratio_to_local": _ratio(timings.get("documents"), local_s),
+            "ratio_wall_to_local": _ratio(child["wall_s"], local.get("wall_s")),
             # Reading and validating is the same work in both runs and never touches Dask:
             # how far this machine's speed moved between the two (its CPU speed swings).
             "read_validate_ratio": _ratio(timings.get("read_validate"), (local.get("stages") or {}).get("read_validate"))}

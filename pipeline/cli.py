@@ -250,7 +250,7 @@ def _first_of_the_worst(stopped: list[tuple[str, SalespackError]]) -> SalespackE
     that needs a person (2) over one that can wait for the next try (75)."""
     if len(stopped) == 1:
         return stopped[0][1]
-    worst = min(stopped, key=lambda item: (item[1].exit_code != 2, stopped.index(item)))[1]
+    worst = next((error for _label, error in stopped if error.exit_code == 2), stopped[0][1])
     combined = SalespackError("\n".join(f"{label}: {error.message}" for label, error in stopped),
                               "\n".join(dict.fromkeys(error.hint for _label, error in stopped if error.hint)))
     combined.exit_code = worst.exit_code

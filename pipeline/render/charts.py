@@ -16,6 +16,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .fonts import SANS  # noqa: E402
+
 FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"]
 BLUE, GREY, RED, GREEN = "#2f5d8a", "#b8c4d0", "#c0392b", "#2e8b57"
 
@@ -58,8 +60,8 @@ def _as_data_uri(figure) -> str:
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     # Labels in the pack's cut faces first (render.documents.with_cut_faces), the system ones behind.
-    svg = buffer.getvalue().replace(b"font-family: 'Noto Sans CJK SC'", b"font-family: 'Noto Sans CJK SC cut', "
-                                                                         b"'Noto Sans CJK SC'")
+    svg = buffer.getvalue().replace(f"font-family: '{FONTS[0]}'".encode(),
+                                    f"font-family: '{SANS.family}', '{FONTS[0]}'".encode())
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 

@@ -197,8 +197,13 @@ def differences(ours: dict, theirs: dict) -> list[str]:
 def _files_differ(mine: dict[str, str], other: dict[str, str]) -> str:
     changed = sorted(name for name in mine.keys() & other.keys() if mine[name] != other[name])
     missing, extra = sorted(mine.keys() - other.keys()), sorted(other.keys() - mine.keys())
-    return "; ".join(f"{', '.join(names[:4])}{' …' if len(names) > 4 else ''} {what}"
+    return "; ".join(f"{_first_few(names)} {what}"
                      for names, what in ((changed, "differ"), (missing, "missing"), (extra, "extra")) if names)
+
+
+def _first_few(names: list[str]) -> str:
+    """The first four names, and an ellipsis for the rest."""
+    return ", ".join(names[:4]) + (" …" if len(names) > 4 else "")
 
 
 def _short(digest: str | None) -> str:
@@ -407,21 +412,18 @@ def profiler_on() -> bool:
     return bool(dask.config.get(PROFILER_KEY, default=True))
 
 
-def say_slow_workers(client) -> list[str]:
+def say_slow_workers(client) -> None:
     """Log, once, the workers that lay documents out slower than they could (the profiler
-    on, or several threads sharing one GIL); their addresses."""
+    on, or several threads sharing one GIL)."""
     found = client.run(pickle.loads, _shipped(profiler_on), on_error="return")
     profiled = sorted(worker for worker, on in found.items() if on is True)
     threaded = sorted(worker for worker, threads in client.nthreads().items() if threads > 1)
     if profiled:
         log.warning("%d of %d Dask workers run Dask's profiler, which slowed layout by 8-25%% in our measurements: "
-                    "start them with %s (%s)", len(profiled), len(found), PROFILER_ENV, ", ".join(profiled[:4]) +
-                    (" …" if len(profiled) > 4 else ""))
+                    "start them with %s (%s)", len(profiled), len(found), PROFILER_ENV, _first_few(profiled))
     if threaded:
         log.warning("%d Dask workers have more than one thread; layout holds the GIL, so their threads take turns: "
-                    "start them with --nthreads 1 (several per host) (%s)", len(threaded),
-                    ", ".join(threaded[:4]) + (" …" if len(threaded) > 4 else ""))
-    return sorted(set(profiled) | set(threaded))
+                    "start them with --nthreads 1 (several per host) (%s)", len(threaded), _first_few(threaded))
 
 
 @contextlib.contextmanager

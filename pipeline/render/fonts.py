@@ -43,7 +43,6 @@ SERIF = Faces("Noto Serif CJK SC cut", "Noto Serif CJK",
               {400: "Noto Serif CJK SC:weight=regular", 700: "Noto Serif CJK SC:weight=bold"})
 SANS = Faces("Noto Sans CJK SC cut", "Noto Sans CJK",
              {400: "Noto Sans CJK SC:weight=regular", 700: "Noto Sans CJK SC:weight=bold"})
-FAMILY = SERIF.family  # the certificates'
 CUT_FAMILIES = (SERIF.family, SANS.family)
 
 
