@@ -293,17 +293,24 @@ def _named(sequence, index: int) -> str:
 
 # -- the executor -----------------------------------------------------------------------
 
+# The longest a finished document's bytes may take to arrive (a large pack part is a few MB).
+FETCH_TIMEOUT_S = 120.0
+
 class ClusterExecutor:
     """``submit(fn, *args) -> concurrent.futures.Future`` on a Dask cluster. The future
-    holds ``fn``'s value (its ``(bytes, sha256)`` pairs verified) or its exception.
+    holds ``fn``'s value (its ``(bytes, sha256)`` pairs verified) or its exception, and it
+    always settles: a run waits on it without a limit.
 
     Dask runs a job again elsewhere when its worker is lost, and keeps it waiting for a
     worker when none is left, however long: after ``workers_timeout_s`` without any
-    worker, the jobs still pending fail with ClusterLost instead."""
+    worker, the jobs still pending fail with ClusterLost instead. No call this executor
+    makes into the client from a thread of its own waits longer than ``timeout_s`` (or
+    ``FETCH_TIMEOUT_S`` for a document's bytes): once the client has closed, its event loop
+    stops, and a call without a limit would wait forever."""
 
-    def __init__(self, client, address: str, expected: dict, workers_timeout_s: float):
+    def __init__(self, client, address: str, expected: dict, workers_timeout_s: float, timeout_s: float = 10.0):
         self.client, self.address, self.expected = client, address, expected
-        self.workers_timeout_s = workers_timeout_s
+        self.workers_timeout_s, self.timeout_s = workers_timeout_s, timeout_s
         self._pending: dict[str, tuple[Any, concurrent.futures.Future]] = {}
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -318,39 +325,72 @@ class ClusterExecutor:
         with self._lock:
             self._pending[remote.key] = (remote, local)
             if self._watch is None:
-                self._watch = threading.Thread(target=self._watch_workers, name="salespack-cluster-watch",
+                self._watch = threading.Thread(target=self._watch_cluster, name="salespack-cluster-watch",
                                                daemon=True)
                 self._watch.start()
         remote.add_done_callback(functools.partial(self._settle, local))
         return local
 
     def _settle(self, local: concurrent.futures.Future, remote) -> None:
-        """In Dask's callback thread: fetch the finished job's value or error into ``local``."""
-        from distributed.scheduler import KilledWorker
+        """Fetch the finished job's value or error into ``local``. This runs in Dask's one
+        callback thread, shared by every client of the process: were it to wait forever (on
+        a closed client), no later job of the process would settle, nor would the process
+        exit (its thread is joined at exit)."""
         with self._lock:
             self._pending.pop(remote.key, None)
+        if local.done():  # failed already (no worker left, the run stopped): nothing to fetch
+            return
+        if self._closed.is_set() or remote.status == "cancelled":
+            _resolve(local, error=self._dropped())
+            return
         try:
-            _resolve(local, value=checked(remote.result()))
-        except KilledWorker as error:
+            if remote.status == "error":  # the job's own error, or KilledWorker: no bytes to fetch
+                _resolve(local, error=self._job_error(remote))
+            else:
+                _resolve(local, value=checked(remote.result(timeout=FETCH_TIMEOUT_S)))
+        except ResultCorrupted as error:
+            _resolve(local, error=error)
+        except concurrent.futures.CancelledError:
+            _resolve(local, error=self._dropped())
+        except Exception as error:  # the client could not fetch it (closed, timed out, workers gone)
             _resolve(local, error=ClusterLost(
+                f"a document job finished on the Dask cluster at {self.address}, but its result could not be "
+                f"fetched ({type(error).__name__}: {str(error)[:200] or 'no detail'}).",
+                "Run again; if it repeats, check the network between this machine and the workers."))
+
+    def _job_error(self, remote) -> BaseException:
+        """A failed job's error as a local pool would hand it back; a job that killed every
+        worker it ran on, as ClusterLost."""
+        from distributed.scheduler import KilledWorker
+        error = remote.exception(timeout=self.timeout_s)
+        if isinstance(error, KilledWorker):
+            return ClusterLost(
                 f"a document job ran on {error.allowed_failures + 1} Dask workers that all died while running "
                 f"it (the last {getattr(error.last_worker, 'address', error.last_worker)}).",
-                "Look at those workers' logs (memory limits kill workers); run again, or without --scheduler."))
-        except concurrent.futures.CancelledError:
-            _resolve(local, error=ClusterLost(
-                f"the Dask scheduler at {self.address} dropped a document job (scheduler stopped or unreachable).",
-                "Run again when the cluster is back, or without --scheduler."))
-        except BaseException as error:  # the job's own error, handed back as a local pool would
-            _resolve(local, error=error)
+                "Look at those workers' logs (memory limits kill workers); run again, or without --scheduler.")
+        return error.with_traceback(remote.traceback(timeout=self.timeout_s))
 
-    def _watch_workers(self) -> None:
+    def _dropped(self) -> ClusterLost:
+        return ClusterLost(f"the Dask scheduler at {self.address} dropped a document job (scheduler stopped or "
+                           "unreachable).", "Run again when the cluster is back, or without --scheduler.")
+
+    def _watch_cluster(self) -> None:
+        """Fail the pending jobs when the cluster cannot do them: no worker for
+        ``workers_timeout_s``, or the client gave up on the scheduler (Dask cancels the jobs
+        it knew of then, but not one submitted while it was reconnecting)."""
         alone_since = None
         while not self._closed.wait(1.0):
             with self._lock:
                 waiting = bool(self._pending)
+            if not waiting:
+                alone_since = None
+                continue
+            if self.client.status in ("closing", "closed"):
+                self.fail_pending(self._dropped())
+                continue
             try:
-                workers = len(self.client.nthreads()) if waiting else None
-            except Exception:  # the scheduler is gone: Dask cancels the jobs itself
+                workers = len(self.client.nthreads(callback_timeout=self.timeout_s))
+            except Exception:  # the scheduler is unreachable: the client reconnects, or closes
                 continue
             if workers != 0:
                 alone_since = None
@@ -362,16 +402,18 @@ class ClusterExecutor:
                     "with documents still to lay out.", "Run again when workers are back, or without --scheduler."))
 
     def fail_pending(self, error: BaseException) -> None:
-        """Every job not yet done fails with ``error``; the cluster forgets them."""
+        """Every job not yet done fails with ``error``; the cluster forgets them (released
+        without waiting: the scheduler may be gone)."""
         with self._lock:
             pending, self._pending = list(self._pending.values()), {}
-        for _remote, local in pending:
+        for remote, local in pending:
             _resolve(local, error=error)
-        if pending:
             with contextlib.suppress(Exception):
-                self.client.cancel([remote for remote, _local in pending])
+                remote.release()
 
     def close(self) -> None:
+        """Fail what is still pending and stop watching; before the client closes."""
+        self.fail_pending(ClusterLost("the run stopped before this document job was done."))
         self._closed.set()
 
 
@@ -446,7 +488,7 @@ def cluster_pool(address: str, timeout_s: float = 10.0, workers_timeout_s: float
     except (OSError, TimeoutError) as error:
         raise SchedulerUnreachable(address, timeout_s, _reason(error)) from None
     waited = timeout_s if workers_timeout_s is None else workers_timeout_s
-    executor = ClusterExecutor(client, address, expected, waited)
+    executor = ClusterExecutor(client, address, expected, waited, timeout_s)
     try:
         try:
             client.wait_for_workers(1, timeout=waited)
@@ -457,9 +499,6 @@ def cluster_pool(address: str, timeout_s: float = 10.0, workers_timeout_s: float
         log.info("laying documents out on the Dask cluster at %s: %d worker(s), all matching this machine",
                  address, len(workers))
         yield executor
-    except BaseException:
-        executor.fail_pending(ClusterLost("the run stopped before this document job was done."))
-        raise
     finally:
         executor.close()
         with contextlib.suppress(Exception):

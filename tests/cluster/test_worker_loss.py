@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 
 import pytest
@@ -91,3 +92,30 @@ def test_a_job_that_kills_every_worker_it_runs_on_is_given_up(tmp_path):
         cluster.close()
     assert isinstance(error, ClusterLost) and error.exit_code == 75, error
     assert "a document job ran on 4 Dask workers that all died while running it" in str(error)
+
+
+def test_a_pool_closed_with_jobs_in_flight_leaves_the_process_able_to_use_the_cluster(tmp_path):
+    """Dask settles every client's futures in one callback thread per process. When the run
+    stops with jobs in flight, their callbacks may run after the client has closed (on a
+    loaded machine): a callback that then calls into the closed client fails ("IOLoop is
+    closed") or, while its loop is stopping, waits forever, and then no later job of the
+    process settles, nor does the process exit (CI hung so). The callback thread is held
+    up here until the pool has closed, as a loaded machine would."""
+    from distributed import Future
+    cluster = started_cluster(tmp_path, workers=1)
+    held = threading.Event()
+    try:
+        with cluster_pool(cluster.address, timeout_s=10) as pool:
+            stopped = [pool.submit(jobs.document, number, SECONDS) for number in range(2)]
+            Future._cb_executor.submit(held.wait, 60)
+            time.sleep(SECONDS / 2)
+        held.set()
+        errors = [future.exception(timeout=10) for future in stopped]
+        with cluster_pool(cluster.address, timeout_s=10) as pool:
+            later = pool.submit(jobs.add, 1, 2).result(timeout=60)
+    finally:
+        held.set()
+        cluster.close()
+    assert all(isinstance(error, ClusterLost) for error in errors), errors
+    assert "the run stopped before this document job was done" in str(errors[0])
+    assert later == 3
