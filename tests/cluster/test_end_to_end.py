@@ -87,7 +87,9 @@ def test_an_unreachable_scheduler_stops_run_with_exit_2_within_the_configured_ti
     elapsed = time.monotonic() - started
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"could not reach the Dask scheduler at {address} within 2 s" in done.stderr
-    assert elapsed < 12, f"took {elapsed:.0f} s with a 2 s timeout"
+    # Startup and reading the inputs take 4 s here, and CI is up to 3 times slower; Dask's own
+    # connect timeout (30 s) would take longer still.
+    assert elapsed < 20, f"took {elapsed:.0f} s with a 2 s timeout"
     assert not (tmp_path / "outputs" / SAMPLE_PERIOD / "summary-pack.pdf").exists()
 
 

@@ -87,7 +87,7 @@ def test_an_unreachable_scheduler_is_an_exit_2_error_within_the_timeout():
         with cluster_pool(address, timeout_s=3):
             pytest.fail("connected to a closed port")
     elapsed = time.monotonic() - started
-    assert elapsed < 10, f"took {elapsed:.1f} s with a 3 s timeout"
+    assert elapsed < 15, f"took {elapsed:.1f} s with a 3 s timeout (Dask's own: 30 s)"
     assert unreachable.value.exit_code == 2
     assert f"could not reach the Dask scheduler at {address} within 3 s" in str(unreachable.value)
     assert "SALESPACK_SCHEDULER" in unreachable.value.hint
@@ -106,9 +106,9 @@ def test_a_scheduler_without_workers_is_an_exit_2_error(tmp_path):
         lonely.start_scheduler()
         started = time.monotonic()
         with pytest.raises(NoWorkers) as none:
-            with cluster_pool(lonely.address, timeout_s=10, workers_timeout_s=2):
+            with cluster_pool(lonely.address, timeout_s=30, workers_timeout_s=2):
                 pytest.fail("a pool without workers")
-        assert time.monotonic() - started < 10
+        assert time.monotonic() - started < 20  # workers_timeout_s, not timeout_s
     finally:
         lonely.close()
     assert none.value.exit_code == 2

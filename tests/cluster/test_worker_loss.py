@@ -61,7 +61,7 @@ def test_jobs_fail_when_no_worker_is_left_instead_of_waiting(tmp_path):
         cluster.close()
     assert all(isinstance(error, ClusterLost) and error.exit_code == 75 for error in errors), errors
     assert f"the Dask cluster at {cluster.address} has had no worker for 3 s" in str(errors[0])
-    assert 3 <= waited < 15
+    assert 3 <= waited < 25  # not the 60 s the futures were given
 
 
 def test_jobs_fail_when_the_scheduler_is_lost(tmp_path):
