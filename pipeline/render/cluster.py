@@ -87,6 +87,21 @@ class WorkerMismatch(ClusterError):
                          "worker as here, or stop those workers.")
 
 
+class WorkersNotAnswering(ClusterError):
+    """Workers that did not answer salespack's check in time (hung, or overloaded). The
+    scheduler drops a worker it has not heard from for its worker-ttl (5 minutes by
+    default), so trying again later may succeed."""
+
+    exit_code = TRY_AGAIN_LATER
+
+    def __init__(self, workers: list[str], waited_s: float):
+        self.workers, self.waited_s = workers, waited_s
+        super().__init__(f"{len(workers)} Dask worker(s) did not answer salespack's check within {waited_s:g} s "
+                         f"(hung, or overloaded): {_first_few(workers)}.",
+                         "Restart those workers, or wait until the scheduler drops them (its worker-ttl, 5 minutes "
+                         "by default), and run again; or run without --scheduler.")
+
+
 class ClusterLost(ClusterError):
     """The cluster went away mid-run (scheduler gone, a job's workers kept dying)."""
 
@@ -426,10 +441,41 @@ def _resolve(local: concurrent.futures.Future, value: Any = None, error: BaseExc
             local.set_result(value)
 
 
-def check_workers(client, expected: dict) -> list[str]:
+# How long a worker may take to answer salespack's check (a first fingerprint runs fc-match
+# and hashes the CJK font files; a worker without a font cache builds it first).
+CHECK_TIMEOUT_S = 120.0
+_NO_ANSWER = object()
+
+
+def ask_each(client, function, timeout_s: float = CHECK_TIMEOUT_S) -> dict[str, Any]:
+    """``function()`` run on every worker at once: its value, or the exception it raised,
+    by worker address. WorkersNotAnswering naming each worker that did not answer within
+    ``timeout_s``: one hung worker would otherwise hold the run forever (Dask's own
+    broadcast waits for every worker without a limit)."""
+    workers = sorted(client.nthreads(callback_timeout=timeout_s))
+    shipped = _shipped(function)
+
+    def ask(worker: str) -> Any:
+        try:
+            answers = client.run(pickle.loads, shipped, workers=[worker], on_error="return",
+                                 callback_timeout=timeout_s)
+        except TimeoutError:
+            return _NO_ANSWER
+        return answers.get(worker, _NO_ANSWER)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(32, len(workers) or 1),
+                                               thread_name_prefix="salespack-check") as threads:
+        answers = dict(zip(workers, threads.map(ask, workers)))
+    silent = [worker for worker, answer in answers.items() if answer is _NO_ANSWER]
+    if silent:
+        raise WorkersNotAnswering(silent, timeout_s)
+    return answers
+
+
+def check_workers(client, expected: dict, timeout_s: float = CHECK_TIMEOUT_S) -> list[str]:
     """Run ``fingerprint`` on every worker; WorkerMismatch naming each that differs. The
     addresses checked, otherwise."""
-    found = client.run(pickle.loads, _shipped(fingerprint), on_error="return")
+    found = ask_each(client, fingerprint, timeout_s)
     mismatched: dict[str, list[str]] = {}
     for worker, theirs in sorted(found.items()):
         if isinstance(theirs, BaseException):
@@ -454,12 +500,13 @@ def profiler_on() -> bool:
     return bool(dask.config.get(PROFILER_KEY, default=True))
 
 
-def say_slow_workers(client) -> None:
+def say_slow_workers(client, timeout_s: float = CHECK_TIMEOUT_S) -> None:
     """Log, once, the workers that lay documents out slower than they could (the profiler
     on, or several threads sharing one GIL)."""
-    found = client.run(pickle.loads, _shipped(profiler_on), on_error="return")
+    found = ask_each(client, profiler_on, timeout_s)
     profiled = sorted(worker for worker, on in found.items() if on is True)
-    threaded = sorted(worker for worker, threads in client.nthreads().items() if threads > 1)
+    threaded = sorted(worker for worker, threads in client.nthreads(callback_timeout=timeout_s).items()
+                      if threads > 1)
     if profiled:
         log.warning("%d of %d Dask workers run Dask's profiler, which slowed layout by 8-25%% in our measurements: "
                     "start them with %s (%s)", len(profiled), len(found), PROFILER_ENV, _first_few(profiled))
@@ -469,11 +516,12 @@ def say_slow_workers(client) -> None:
 
 
 @contextlib.contextmanager
-def cluster_pool(address: str, timeout_s: float = 10.0, workers_timeout_s: float | None = None) -> Iterator[
-        ClusterExecutor]:
+def cluster_pool(address: str, timeout_s: float = 10.0, workers_timeout_s: float | None = None,
+                 check_timeout_s: float = CHECK_TIMEOUT_S) -> Iterator[ClusterExecutor]:
     """An executor on the Dask scheduler at ``address``: connected within ``timeout_s``
     (SchedulerUnreachable), with a worker within ``workers_timeout_s`` (NoWorkers;
-    default ``timeout_s``), every worker matching this machine (WorkerMismatch). On exit
+    default ``timeout_s``), every worker answering within ``check_timeout_s``
+    (WorkersNotAnswering) and matching this machine (WorkerMismatch). On exit
     the client is closed, and jobs still pending are cancelled; the cluster is left as it was."""
     try:
         from distributed import Client
@@ -494,8 +542,8 @@ def cluster_pool(address: str, timeout_s: float = 10.0, workers_timeout_s: float
             client.wait_for_workers(1, timeout=waited)
         except (TimeoutError, OSError):
             raise NoWorkers(address, waited) from None
-        workers = check_workers(client, expected)
-        say_slow_workers(client)
+        workers = check_workers(client, expected, check_timeout_s)
+        say_slow_workers(client, check_timeout_s)
         log.info("laying documents out on the Dask cluster at %s: %d worker(s), all matching this machine",
                  address, len(workers))
         yield executor

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import subprocess
+import threading
+import time
 
 import pytest
 
 pytest.importorskip("distributed")
 
-from pipeline.render.cluster import WorkerMismatch, cluster_pool, differences, fingerprint  # noqa: E402
+from pipeline.render.cluster import (WorkerMismatch, WorkersNotAnswering, cluster_pool, differences,  # noqa: E402
+                                     fingerprint)
 
 from . import jobs  # noqa: E402
 from .conftest import started_cluster  # noqa: E402
@@ -69,6 +73,34 @@ def test_a_worker_with_other_fonts_is_refused(tmp_path):
     assert f"fonts: worker {odd} resolves Noto Sans CJK SC regular from other files (sha256 " in message
     assert f"fonts: worker {odd} resolves Noto Serif CJK SC regular to Noto Sans CJK" in message
     assert "Install the same salespack version, WeasyPrint and fonts" in refused.value.hint
+
+
+def test_a_hung_worker_is_named_within_the_check_timeout_not_waited_for(tmp_path):
+    """Dask's broadcast to the workers waits for each without a limit: one frozen worker
+    would hold a cron job forever. It is named instead, exit 75 (the scheduler drops it
+    after its worker-ttl, so a later run may go through)."""
+    cluster = started_cluster(tmp_path, workers=2)
+    frozen, answering = cluster.workers["worker-1"], cluster.workers["worker-0"]
+    # Thawed after 30 s whatever happens, so that a pool that waits for it fails this test
+    # instead of hanging it.
+    thaw = threading.Timer(30, cluster.processes["worker-1"].send_signal, (signal.SIGCONT,))
+    try:
+        cluster.processes["worker-1"].send_signal(signal.SIGSTOP)
+        thaw.start()
+        started = time.monotonic()
+        with pytest.raises(WorkersNotAnswering) as hung:
+            with cluster_pool(cluster.address, timeout_s=10, check_timeout_s=3):
+                pytest.fail("a pool with a frozen worker")
+        waited = time.monotonic() - started
+    finally:
+        thaw.cancel()
+        cluster.processes["worker-1"].send_signal(signal.SIGCONT)
+        cluster.close()
+    assert hung.value.exit_code == 75 and hung.value.workers == [frozen]
+    assert f"1 Dask worker(s) did not answer salespack's check within 3 s (hung, or overloaded): {frozen}." \
+        in str(hung.value)
+    assert answering not in str(hung.value)
+    assert 3 <= waited < 20  # the check's timeout, not forever
 
 
 def test_differences_name_each_item():

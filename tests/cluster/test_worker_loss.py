@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import threading
 import time
 
@@ -119,3 +120,28 @@ def test_a_pool_closed_with_jobs_in_flight_leaves_the_process_able_to_use_the_cl
     assert all(isinstance(error, ClusterLost) for error in errors), errors
     assert "the run stopped before this document job was done" in str(errors[0])
     assert later == 3
+
+
+def test_jobs_of_a_worker_that_hangs_run_elsewhere_once_the_scheduler_drops_it(tmp_path, monkeypatch):
+    """A worker that freezes mid-document (no crash, no closed connection) keeps its jobs
+    until the scheduler stops hearing from it for its worker-ttl (5 minutes by default; 5 s
+    here): then they run on another worker, and the run completes."""
+    monkeypatch.setenv("DASK_DISTRIBUTED__SCHEDULER__WORKER_TTL", "5s")
+    cluster = started_cluster(tmp_path, workers=2)
+    frozen = cluster.processes["worker-0"]
+    thaw = threading.Timer(90, frozen.send_signal, (signal.SIGCONT,))  # a failing test still ends
+    try:
+        with cluster_pool(cluster.address, timeout_s=10) as pool:
+            futures = [pool.submit(jobs.document, number, SECONDS) for number in range(DOCUMENTS)]
+            time.sleep(SECONDS / 2)  # each worker is in the middle of its first document
+            frozen.send_signal(signal.SIGSTOP)
+            thaw.start()
+            made = [future.result(timeout=60) for future in futures]
+    finally:
+        thaw.cancel()
+        frozen.send_signal(signal.SIGCONT)
+        cluster.close()
+    assert [worker for _sealed, worker in made] == [cluster.workers["worker-1"]] * DOCUMENTS
+    for number, ((data, digest), _worker) in enumerate(made):
+        assert data == f"%PDF-1.7 document {number}\n".encode() * 1000
+        assert hashlib.sha256(data).hexdigest() == digest
