@@ -300,6 +300,60 @@ def test_killed_run_leaves_no_process_behind(story):
         f"PDFs at the kill {story.pdfs_at_kill}, 5 s later {story.pdfs_after_grace}")
 
 
+def _layout_workers(run_pid: int) -> list[int]:
+    """The run's layout processes (multiprocessing's spawned children), not its resource tracker."""
+    found = []
+    for pid in _process_group_members(run_pid):
+        try:
+            if pid != run_pid and b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+def test_a_layout_worker_killed_mid_run_is_exit_75_and_leaves_the_last_run(story):
+    """The out-of-memory killer takes one layout process, not the run: the run says what
+    happened and what to do, exit 75 (cron may try again), not "internal error"; it
+    publishes nothing, and the period keeps its last complete run (the story's)."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: documents are laid out in the run's own process")
+    folder = story.folder
+    assert (folder / "manifest.json").is_file(), "the story left no complete run"
+    before = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    log = folder.parent.parent / "worker-killed.log"
+    run = _start_run(folder.parent.parent / "inputs", folder.parent, SAMPLE_CONFIG, log)
+    victims: list[int] = []
+    try:
+        deadline = time.monotonic() + RUN_LIMIT_S
+        while time.monotonic() < deadline and run.poll() is None and not victims:
+            victims = _layout_workers(run.pid)
+            time.sleep(0.02)
+        assert victims, f"no layout process was seen:\n{log.read_text(errors='replace')}"
+        os.kill(victims[0], signal.SIGKILL)
+        run.wait(timeout=RUN_LIMIT_S)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait(timeout=30)
+        _kill(_process_group_members(run.pid))
+    said = log.read_text(encoding="utf-8", errors="replace")
+    assert run.returncode == 75, said
+    assert "one of the 2 processes laying the documents out died mid-run" in said, said
+    assert 'says "Out of memory" when it killed one), then run again' in said
+    assert "Traceback" not in said and "Internal error" not in said
+    assert f"{folder} still holds the last complete run" in said
+    after = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert after == before
+    # Beside it, only the failed run's log, named in the message.
+    failed = folder.parent / f"{folder.name}.failed"
+    assert sorted(p.name for p in folder.parent.iterdir() if not p.name.startswith(".salespack")) == \
+        [folder.name, failed.name]
+    assert f"This run's log: {failed / 'run.log'}" in said
+    assert "died mid-run" in (failed / "run.log").read_text(encoding="utf-8")
+    assert not list(failed.rglob("*.pdf")) and not (failed / "manifest.json").exists()
+
+
 # --------------------------------------------------------------------------- default period
 
 

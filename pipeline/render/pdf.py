@@ -22,8 +22,10 @@ import signal
 import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import unquote, urlparse
 
 import jinja2
@@ -33,7 +35,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from ..errors import RenderError, SalespackError, TemplateError
+from ..errors import TRY_AGAIN_LATER, RenderError, SalespackError, TemplateError
 from . import filters
 from .i18n import translations
 from .output import atomic_target, write_bytes
@@ -346,15 +348,34 @@ def join_pdfs(parts: list[Path], target: Path) -> None:
     write_bytes(target, joined([part.read_bytes() for part in parts]))
 
 
-def worker_pool(jobs: int) -> contextlib.AbstractContextManager:
+class LayoutWorkerLost(SalespackError):
+    """A layout process died mid-run, killed from outside (the machine's environment)."""
+
+    exit_code = TRY_AGAIN_LATER
+
+
+@contextlib.contextmanager
+def worker_pool(jobs: int) -> Iterator[ProcessPoolExecutor | _InProcess]:
     """Processes to lay documents out in, one per core: WeasyPrint is CPU-bound and holds
     the GIL. Spawned, not forked: the parent has threads (Arrow's) that a fork would copy
-    mid-flight. With one job or one core, everything runs here."""
+    mid-flight. With one job or one core, everything runs here. A process killed from
+    outside (most often by the out-of-memory killer) is LayoutWorkerLost, not an internal
+    error: the run stops, and the period's last complete run stays as it was."""
     workers = min(os.cpu_count() or 1, jobs)
     if workers <= 1:
-        return _InProcess()
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_die_with_parent, initargs=(os.getpid(),))
+        with _InProcess() as pool:
+            yield pool
+        return
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+            yield pool
+    except BrokenProcessPool:
+        raise LayoutWorkerLost(
+            f"one of the {workers} processes laying the documents out died mid-run: it was killed from outside, "
+            "most often by the system's out-of-memory killer.",
+            "Check the machine's free memory (the kernel log, dmesg, says \"Out of memory\" when it killed one), "
+            "then run again.") from None
 
 
 def _die_with_parent(parent: int) -> None:
