@@ -232,9 +232,10 @@ class Pack(_Strict):
         40, ge=2, description="reps drawn in a per-rep chart; with more reps the chart shows the first and "
                               "last halves of the ranking and the tables beside it list everyone")
     long_table_rows: Count | None = Field(
-        200, ge=10, description="rows after which a long table goes on from a fresh page (about every 4-5 "
-                                "pages), so that a large company pack can be laid out in parallel parts; null = "
-                                "never break a table early (the pack is then cut only between its sections)")
+        200, ge=10, description="rows after which a long table may be cut, so that a large company pack can be "
+                                "laid out in parallel parts: where a part starts there, the table goes on from a "
+                                "fresh page under its header; elsewhere it flows on; null = never cut a table (the "
+                                "pack is then cut only between its sections)")
 
 
 class Delivery(_Strict):

@@ -289,7 +289,7 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
 
         # The company pack is the longest single job at scale: laid out in parts (whole
         # sections, so it reads the same) queued before the team packs, largest first.
-        html = pack_html(context, user_templates)
+        html = pack_html(context, user_templates, cuttable=True)
         pieces = parts.split(html, pack_parts(html))
         order = sorted(range(len(pieces)), key=lambda i: -parts.expected_work(pieces[i]))
         pieces_made = {i: pool.submit(timed, render_pack_part, pieces[i], shipped, len(pieces) == 1)
@@ -413,7 +413,7 @@ def render_team_pack(team_frames: dict[str, pd.DataFrame], team: str, period: pd
 # a chart or a font counted as a few table rows) is more than this is laid out in parts:
 # the sample's (20 pages, ~73,000) stays one piece; the large case's (~400 pages,
 # ~3,300,000) is cut into about 10 parts of some 10 s of layout each, each whole sections
-# (render.parts; a long table is sections of pack.long_table_rows rows). A part costs
+# (render.parts; a long table may be cut every pack.long_table_rows rows). A part costs
 # about 1 s more than its pages would in one piece (its cover, its stylesheets).
 PACK_PART_CHARACTERS = 320_000
 MAX_PACK_PARTS = 12

@@ -37,8 +37,8 @@ LARGE_SCALE = 0.15  # 300 reps in 15 teams: about 90 pages
 
 
 def company_pack_html(inputs: Path, long_table_rows: int | None = None) -> str:
-    """The company pack's HTML, made as month_end makes it (the run's day fixed);
-    ``long_table_rows``: the config's unless given."""
+    """The company pack's HTML, made as month_end makes it (the run's day fixed; with the
+    places a long table may be cut at); ``long_table_rows``: the config's unless given."""
     settings = load_settings(SAMPLE_CONFIG)
     validated = load_inputs(inputs, settings)
     period = pd.Period(SAMPLE_PERIOD, freq="M")
@@ -55,7 +55,7 @@ def company_pack_html(inputs: Path, long_table_rows: int | None = None) -> str:
                                      list_limit=settings.pack.list_limit, chart_reps=settings.pack.chart_reps)
     context.key_points = sentences(key_points(figures, settings.key_points,
                                               settings.visits.visits_per_week_standard), kind=periods.kind(period))
-    return pack_html(context)
+    return pack_html(context, cuttable=True)
 
 
 def one_piece(html: str, target: Path) -> Path:
@@ -173,21 +173,36 @@ def section_pages(texts: list[str], title: str) -> list[list[str]]:
     return found
 
 
-def test_a_long_table_goes_on_from_a_fresh_page_with_its_header_and_the_parts_cut_there(sample_html, sample_whole,
-                                                                                        tmp_path):
-    """pack.long_table_rows = 10 on the sample: its 16-row ranking goes on from a fresh page
-    after 10 rows, under its header again, every row once and in the same order; a part
-    may start there and the joined pack reads as the one piece."""
+def test_a_long_table_goes_on_from_a_fresh_page_only_where_a_part_starts(sample_html, sample_whole, tmp_path):
+    """pack.long_table_rows = 10 on the sample: its 16-row ranking may be cut after 10 rows.
+    Where no part starts, the table flows on as without the setting; where one does, the
+    part starts on a fresh page under the table's header again, every row once and in the
+    same order, and the joined pack reads as the same cuts laid out in one piece."""
     chunked = company_pack_html(SAMPLE_INPUTS, long_table_rows=10)
     assert sample_html.count('<section class="continued">') == 0
-    continued = chunked.count('<section class="continued">')
-    assert continued >= 3  # the ranking's and the to-date table's 16 rows, the 31 pledges...
-    whole = one_piece(chunked, tmp_path / "whole.pdf")
+    places = chunked.count('<section class="continued">')
+    assert places >= 3  # the ranking's and the to-date table's 16 rows, the 31 pledges...
+    sections = len(parts.layout_of(chunked).chunks)
+    # No part, or parts that start at no such place: the tables flow, as without the setting.
+    assert parts.split(chunked, 1) == [parts.flowing(chunked)] and parts.flowing(chunked) == sample_html
+    assert parts.as_cut(chunked, 1) == sample_html
+    for count in (2, 3):  # a table goes on in a section of its own only right where a part starts
+        assert all(document.count('<section class="continued">')
+                   == document.count(f'<!--{parts.PART_MARK}--><section class="continued">')
+                   for document in parts.split(chunked, count))
+    # Cut at every section, those places included: each is a part's start.
+    documents = parts.split(chunked, sections, weigh=len_one)
+    assert sum(document.count(f'<!--{parts.PART_MARK}--><section class="continued">') for document in documents) \
+        == places
+    cut = parts.as_cut(chunked, sections, weigh=len_one)
+    assert cut.count('<section class="continued">') == places
+    whole = one_piece(cut, tmp_path / "whole.pdf")
     texts, before = page_texts(whole), page_texts(sample_whole)
     assert len(texts) > len(before)
     title = translator("zh_CN")("Rankings")
     rankings, rankings_before = section_pages(texts, title), section_pages(before, title)
     assert len(rankings_before) >= 1 and len(rankings) == len(rankings_before) + 2  # both rep tables go on
+
     def heading(page):  # the table's header lines: those before its first ranked row, as words
         return [line.split() for line in page[:next(i for i, line in enumerate(page) if re.match(r"\d+ ", line))]]
 
@@ -199,10 +214,7 @@ def test_a_long_table_goes_on_from_a_fresh_page_with_its_header_and_the_parts_cu
     assert [row[0] for row in ranked(rankings[:1])] == [str(rank) for rank in range(1, 11)]
     assert heading(rankings[1]) == header and ranked(rankings[1:2])[0][0] == "11"
     assert ranked(rankings) == ranked(rankings_before)  # every row once, in the same order, the same figures
-    # cut before every section, the continued ones included: the same pages, text, footers, outline
-    documents = parts.split(chunked, len(parts.layout_of(chunked).chunks), weigh=len_one)
-    assert sum(document.count(f'<!--{parts.PART_MARK}--><section class="continued">') for document in documents) \
-        == continued
+    # the parts joined: the same pages, text, footers, outline as the same cuts in one piece
     joined = tmp_path / "joined.pdf"
     joined.write_bytes(in_parts(documents))
     assert_reads_the_same(joined, whole)
@@ -310,7 +322,7 @@ def test_a_large_pack_in_parts_reads_as_in_one_piece(large_html, tmp_path):
     assert len(documents) >= 3
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=2, mp_context=spawn) as pool:
-        whole = pool.submit(one_piece, large_html, tmp_path / "whole.pdf")
+        whole = pool.submit(one_piece, parts.as_cut(large_html, 4), tmp_path / "whole.pdf")
         joined = tmp_path / "joined.pdf"
         joined.write_bytes(in_parts(documents, pool))
         whole = whole.result()

@@ -16,14 +16,17 @@ from .contexts import CertificatesContext, PackContext, certificates_context
 from .i18n import translator
 from .fonts import SANS, cut_faces
 from .output import Made, land, write_bytes
+from .parts import flowing
 from .pdf import (TemplateBundle, environment, joined, render_pages, render_pdf, render_template, template_roots,
                   unpacked, worker_pool)
 
 
-def pack_html(context: PackContext, user_templates: Path | None = None) -> str:
-    """The pack's HTML, with the sans faces cut to what it prints (``with_cut_faces``)."""
-    return with_cut_faces(render_template(environment(context.locale, user_templates), "pack/template.html",
-                                          c=context))
+def pack_html(context: PackContext, user_templates: Path | None = None, cuttable: bool = False) -> str:
+    """The pack's HTML, with the sans faces cut to what it prints (``with_cut_faces``).
+    ``cuttable``: with the places where a long table may go on from a fresh page, for
+    ``parts.split`` to cut at; otherwise each table flows (``parts.flowing``)."""
+    html = render_template(environment(context.locale, user_templates), "pack/template.html", c=context)
+    return with_cut_faces(html if cuttable else flowing(html))
 
 
 _SVG_IMAGE = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")

@@ -3,8 +3,9 @@ pack laid out in one piece.
 
 Step: render, for the longest document of a run. ``split`` cuts the pack's HTML where
 its stylesheet already starts a page (before each top-level ``<section>``, theme.css's
-``section { break-before: page }``; a long table goes on in a ``<section class="continued">``
-every ``pack.long_table_rows`` rows, so no part need hold more than that of one table);
+``section { break-before: page }``; every ``pack.long_table_rows`` rows, a long table may go
+on in a ``<section class="continued">``, so no part need hold more than that of one table;
+it does so only where a part starts, and flows on elsewhere);
 ``lay_out_part`` lays one part out (in a worker:
 strings in, bytes out), leaving out the page-number footer; ``join`` puts the parts'
 pages in order and stamps on each the footer the one-piece pack prints there, laid out
@@ -75,17 +76,49 @@ def split(html: str, parts: int, weigh: Callable[[str], int] | None = None) -> l
     given) is as small as it can be, in as few parts as reach that. Every part after the
     first repeats the cover (and the heading of a section it goes on from,
     ``carried_heading``), then a ``<!--salespack:part-->`` mark; ``lay_out_part`` drops
-    the pages before the mark. A document without two top-level sections comes back whole."""
-    layout = layout_of(html)
-    if parts <= 1 or len(layout.chunks) <= 1:
-        return [html]
-    groups = balanced_groups([(weigh or expected_work)(chunk) for chunk in layout.chunks], parts)
+    the pages before the mark. A long table goes on from a fresh page only where a part
+    starts; elsewhere it flows (``flowing``). A document without two top-level sections
+    comes back whole. ``as_cut`` is the same pack as one document."""
+    layout, groups = _grouped(html, parts, weigh)
+    if groups is None:
+        return [flowing(html)]
     documents = []
     for number, (start, end) in enumerate(groups):
-        own = "".join(layout.chunks[start:end])
+        own = flowing("".join(layout.chunks[start:end]))
         before = "" if number == 0 else f"{carried_heading(layout.chunks, start)}<!--{PART_MARK}-->"
         documents.append(f"{layout.head}{layout.prologue}{before}{own}{layout.tail}")
     return documents
+
+
+def as_cut(html: str, parts: int, weigh: Callable[[str], int] | None = None) -> str:
+    """The pack ``split`` cuts into ``parts``, as one document: its long tables go on
+    from a fresh page exactly where a part starts. Laid out in one piece, it reads as
+    ``split``'s parts laid out and joined."""
+    layout, groups = _grouped(html, parts, weigh)
+    if groups is None:
+        return flowing(html)
+    own = "".join(flowing("".join(layout.chunks[start:end])) for start, end in groups)
+    return f"{layout.head}{layout.prologue}{own}{layout.tail}"
+
+
+def _grouped(html: str, parts: int, weigh: Callable[[str], int] | None):
+    layout = layout_of(html)
+    if parts <= 1 or len(layout.chunks) <= 1:
+        return layout, None
+    return layout, balanced_groups([(weigh or expected_work)(chunk) for chunk in layout.chunks], parts)
+
+
+# Where a long table may go on in a section of its own (templates/pack/template.html's
+# go_on): the closing of the table and its section, and the opening of the next.
+GO_ON = re.compile(r"<!--salespack:go-on-->.*?<!--/salespack:go-on-->", re.S)
+
+
+def flowing(html: str) -> str:
+    """``html`` with each long table in one piece: every place where it could go on in a
+    section of its own taken out, the table closed and opened again there with it. A place
+    whose marks ``split`` has parted (a part starts there) is not whole in either part,
+    so it stays."""
+    return GO_ON.sub("", html)
 
 
 SECTION_HEADING = re.compile(r"\s*<section\b[^>]*>\s*(<h1\b.*?</h1>)", re.S)
