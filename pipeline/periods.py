@@ -79,6 +79,18 @@ def days_in(period: pd.Period) -> int:
     return (last_day(period) - first_day(period)).days + 1
 
 
+def through(period: pd.Period, today: dt.date | None = None) -> pd.Timestamp:
+    """The last day ``period``'s figures cover: its last day, or, while it is not over,
+    the run's day ``today`` (as the leaderboard's figures run to its day D)."""
+    end = last_day(period)
+    return end if today is None else min(end, pd.Timestamp(today))
+
+
+def days_through(period: pd.Period, today: dt.date | None = None) -> int:
+    """The calendar days of ``period`` from its first day to ``through``, both counted."""
+    return (through(period, today) - first_day(period)).days + 1
+
+
 def year_earlier(period: pd.Period) -> pd.Period:
     """The same period a year earlier: P-12 for a month, P-4 for a quarter, P-1 for a year."""
     return period - {MONTH: 12, QUARTER: 4, YEAR: 1}[kind(period)]

@@ -67,7 +67,8 @@ def _ranked(figures: pd.DataFrame, eligible: pd.Series, tie_break: pd.Index) -> 
 def compute_period(frames: dict[str, pd.DataFrame], period: pd.Period, settings: Settings,
                    today: dt.date | None = None) -> PeriodFigures:
     """The figures of ``period``; ``today`` (the run's day in the configured zone), when
-    given, keeps the pledges of a period not yet over unsettled."""
+    given, keeps the pledges of a period not yet over unsettled, and counts its visits per
+    week and its customers' cadence to that day (``periods.through``)."""
     roster, budget = frames["roster"], frames["budget"].copy()
     budget["period"] = pd.PeriodIndex(budget["period"], freq="M")
     rows = organisation.sales_rows(frames["sales"], roster)
@@ -93,7 +94,7 @@ def compute_period(frames: dict[str, pd.DataFrame], period: pd.Period, settings:
 
     company = sales.sales_figures(rows, COMPANY, pd.Index([COMPANY], name=COMPANY), period,
                                   goals[COMPANY], reach[COMPANY])
-    work = field_work(frames, period, settings)
+    work = field_work(frames, period, settings, today)
     reps = reps.join(grain_columns(frames, rows, period, "rep_id", reps.index, settings, work))
     teams = teams.join(grain_columns(frames, rows, period, "team", teams.index, settings, work))
     company = company.join(grain_columns(frames, rows, period, COMPANY, company.index, settings, work))

@@ -6,6 +6,7 @@ Each dataset is optional: without it, its columns stay empty and its lists are N
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
@@ -39,6 +40,7 @@ class FieldWork:
     satisfaction: pd.DataFrame | None
     trips: pd.DataFrame | None
     trips_by_rep: pd.DataFrame | None
+    today: dt.date | None = None         # the run's day: a period not over is counted to it
 
 
 def grain_columns(frames: dict[str, pd.DataFrame], sales_rows: pd.DataFrame, period: pd.Period,
@@ -53,7 +55,7 @@ def grain_columns(frames: dict[str, pd.DataFrame], sales_rows: pd.DataFrame, per
         out["visits"] = visit_figures.visit_count(visits, key, ids)
         out["first_visits"] = visit_figures.visits_of_type(visits, key, ids, "first")
         out["follow_up_visits"] = visit_figures.visits_of_type(visits, key, ids, "follow_up")
-        out["visits_per_week"] = visit_figures.visits_per_week(out["visits"], period)
+        out["visits_per_week"] = visit_figures.visits_per_week(out["visits"], period, work.today)
         for column, status in (("visits_verified", visit_figures.VERIFIED),
                                ("visits_outside_fence", visit_figures.OUTSIDE),
                                ("visits_unverifiable", visit_figures.UNVERIFIABLE)):
@@ -74,7 +76,8 @@ def grain_columns(frames: dict[str, pd.DataFrame], sales_rows: pd.DataFrame, per
     return out
 
 
-def field_work(frames: dict[str, pd.DataFrame], period: pd.Period, settings: Settings) -> FieldWork:
+def field_work(frames: dict[str, pd.DataFrame], period: pd.Period, settings: Settings,
+               today: dt.date | None = None) -> FieldWork:
     roster, customers = frames["roster"], frames.get("customers")
     visits = None
     if "visits" in frames:
@@ -83,7 +86,8 @@ def field_work(frames: dict[str, pd.DataFrame], period: pd.Period, settings: Set
     if customers is not None:
         funnel = customer_figures.stage_funnel(customers, roster)
         if visits is not None:
-            cadence = visit_figures.customer_cadence(customers, visits, roster, period, settings.visits.cadence_days)
+            cadence = visit_figures.customer_cadence(customers, visits, roster, period, settings.visits.cadence_days,
+                                                     today)
         if "surveys" in frames:
             rows = customer_figures.surveys_in(frames["surveys"], period).assign(**{COMPANY: COMPANY})
             satisfaction = customer_figures.satisfaction_table(rows, COMPANY)
@@ -91,10 +95,10 @@ def field_work(frames: dict[str, pd.DataFrame], period: pd.Period, settings: Set
     trips = trip_figures.trip_sheet(frames["trips"], visits, period, names) if "trips" in frames else None
     by_rep = trip_figures.expense_by_rep(trips) if trips is not None else None
     if visits is None:
-        return FieldWork(None, None, None, None, cadence, None, funnel, satisfaction, trips, by_rep)
+        return FieldWork(None, None, None, None, cadence, None, funnel, satisfaction, trips, by_rep, today)
     in_period = visits[visits["month"].isin(periods.months_of(period))]
     outside = in_period[in_period["geofence"] == visit_figures.OUTSIDE].sort_values("distance_m", ascending=False)
     short = in_period[in_period["duration_min"] < settings.visits.min_visit_minutes].sort_values("duration_min")
     by_class = visit_figures.compliance_by_class(cadence) if cadence is not None else None
     return FieldWork(in_period, outside, short, int(in_period["checkout_time"].isna().sum()),
-                     cadence, by_class, funnel, satisfaction, trips, by_rep)
+                     cadence, by_class, funnel, satisfaction, trips, by_rep, today)

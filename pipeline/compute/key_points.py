@@ -173,7 +173,10 @@ def key_points(figures: PeriodFigures, settings: KeyPoints, visits_standard: flo
     else:
         sheet, key, row = "teams", scope, figures.teams.loc[scope]
     points: list[Point | None] = [result(figures, sheet, key, row)]
-    notable: list[Point | None] = [month_on_month(row, sheet, key, settings)]
+    # A change against the previous period is said only when it compares whole periods:
+    # not while P is running, nor when the sales data cover the previous period in part.
+    whole_change = not figures.in_progress and all(each != figures.period - 1 for each, _first in figures.partly_covered)
+    notable: list[Point | None] = [month_on_month(row, sheet, key, settings) if whole_change else None]
     variance = row["variance"]
     reps = figures.reps if scope is None else figures.reps[figures.reps["team"] == scope]
     share = _plain(row["variance_pct"])
@@ -186,7 +189,7 @@ def key_points(figures: PeriodFigures, settings: KeyPoints, visits_standard: flo
         notable.append(below_target(figures.teams, "teams", pd.Series(True, index=figures.teams.index), settings,
                                     None))
     notable.append(below_target(reps, "reps", reps["active"] & (reps["role"] == "rep"), settings, "name"))
-    if scope is None:
+    if scope is None and whole_change:
         previous = figures.company["previous_revenue"].iloc[0] if "previous_revenue" in figures.company else None
         notable.append(largest_moves(figures.by_product, "change_by_product", "product", previous, settings))
         notable.append(largest_moves(figures.by_customer_class, "change_by_customer_class", "customer_class",

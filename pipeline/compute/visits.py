@@ -6,6 +6,8 @@ Every figure is per grain (rep, team, company) from the visit rows of that grain
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -70,10 +72,12 @@ def visits_of_type(visits_in_period: pd.DataFrame, key: str, ids: pd.Index, visi
     return _count(visits_in_period[visits_in_period["visit_type"] == visit_type], key, ids)
 
 
-def visits_per_week(visits: pd.Series, period: pd.Period) -> pd.Series:
+def visits_per_week(visits: pd.Series, period: pd.Period, today: dt.date | None = None) -> pd.Series:
     """visits_per_week = visits / (days in P / 7), a total for teams and the company
-    (a quarter or a year: over all its days)."""
-    return (visits.astype("Float64") / (periods.days_in(period) / 7)).astype("Float64")
+    (a quarter or a year: over all its days). While P is not over on the run's day
+    ``today``, over its days up to that day, as the leaderboard's visits_per_week_to_date:
+    dividing by days still to come would understate every rep."""
+    return (visits.astype("Float64") / (periods.days_through(period, today) / 7)).astype("Float64")
 
 
 def short_visits(visits_in_period: pd.DataFrame, key: str, ids: pd.Index, minimum_minutes: float) -> pd.Series:
@@ -88,11 +92,12 @@ def geofence_count(visits_in_period: pd.DataFrame, key: str, ids: pd.Index, stat
 
 
 def customer_cadence(customers: pd.DataFrame, visits: pd.DataFrame, roster: pd.DataFrame,
-                     period: pd.Period, cadence_days: dict[str, int]) -> pd.DataFrame:
+                     period: pd.Period, cadence_days: dict[str, int], today: dt.date | None = None) -> pd.DataFrame:
     """Per customer with a class: "overdue when the calendar days from the date of its
     last visit (by any rep, up to the end of P) to the last day of P exceed" its class's
-    cadence; "a customer never visited is overdue"."""
-    last_day = periods.last_day(period)
+    cadence; "a customer never visited is overdue". While P is not over on the run's day
+    ``today``, to that day: days not yet lived are no one's delay."""
+    last_day = periods.through(period, today)
     seen = visits[visits["day"] <= last_day].groupby("customer_id")["day"].max()
     classed = customers[customers["class"].notna()].copy()
     classed["last_visit"] = classed["customer_id"].map(seen)
