@@ -292,9 +292,11 @@ def validate_command(config, inputs, outputs, rejects, period):
 
 @main.command()
 @click.option("--period", required=True, help="The period the certificates are for, YYYY-MM or YYYY-Qn.")
+@click.option("--lenient", is_flag=True, help="Make them even when roster, budget or pledges rows were rejected "
+                                              "(rejected rows of other exports never stop them).")
 @scheduler_option
 @common
-def certificates(config, inputs, outputs, period, scheduler):
+def certificates(config, inputs, outputs, period, lenient, scheduler):
     """Pledge certificates (个人 and 团队) for a period: filled in from its pledges rows,
     blank for each active rep and manager without one. Written to
     OUTPUTS/certificates/PERIOD/ (certificates.pdf and one file each), replaced whole.
@@ -312,7 +314,7 @@ def certificates(config, inputs, outputs, period, scheduler):
                           "Give the month or quarter the certificates are for, e.g. --period 2027-01 or 2027-Q1.")
     label = periods.label(pledged)
     with outputs_lock(outputs):
-        written = render_certificates_only(inputs, outputs, pledged, settings, _user_templates())
+        written = render_certificates_only(inputs, outputs, pledged, settings, _user_templates(), lenient=lenient)
     if not written:
         click.echo(f"No active reps or managers and no pledges for {label}: no certificates.")
         return

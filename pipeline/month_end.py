@@ -28,7 +28,7 @@ from .compute import PeriodFigures, compute_period, compute_team
 from .compute import pledges as pledge_figures
 from .compute.key_points import key_points
 from .config import Settings
-from .errors import ConfigError, InputError, OutputsError, SalespackError
+from .errors import ConfigError, InputError, OutputsError, PeriodError, SalespackError
 from .read import read_inputs, read_table
 from .read.files import locate
 from .render.contexts import pack_context
@@ -203,6 +203,12 @@ def run_month_end(inputs: Path, outputs: Path, period: pd.Period, settings: Sett
                   lenient: bool = False, config_path: Path | None = None,
                   user_templates: Path | None = None) -> RunResult:
     clock = time.perf_counter()
+    today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    if periods.first_day(period) > pd.Timestamp(today):
+        raise PeriodError(f"{periods.label(period)} has not begun yet (today is {today} in {settings.timezone}): "
+                          "its pack would be all zeros.",
+                          "Give the month, quarter or year to report on (without --period: the last complete "
+                          "month); for the coming period's pledge certificates, use the certificates command.")
     # A cluster is reached first: an unreachable scheduler or a mismatched worker is said
     # before minutes of reading and computing, not after.
     with (document_pool(0, settings) if settings.cluster.scheduler else contextlib.nullcontext()) as cluster:
@@ -531,16 +537,31 @@ def write_manifest(result: RunResult, settings: Settings, config_path: Path | No
         temporary.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
+# What a certificate prints comes from these exports only: a rejected sales or visits row
+# changes nothing on it.
+CERTIFICATE_SOURCES = ("roster", "budget", "pledges")
+
+
 def render_certificates_only(inputs: Path, outputs: Path, period: pd.Period, settings: Settings,
-                             user_templates: Path | None = None) -> list[Path]:
-    """The certificates of ``period`` itself (``salespack certificates --period``)."""
+                             user_templates: Path | None = None, lenient: bool = False) -> list[Path]:
+    """The certificates of ``period`` itself (``salespack certificates --period``). Rows
+    rejected from the roster, budget or pledges stop it unless ``lenient``; rows rejected
+    from other exports are only said."""
     validated = load_inputs(inputs, settings)
     from .compute import targets
     with period_folder(Path(outputs) / "certificates" / periods.label(period)) as (final, folder):
         if validated.rejected_rows:
             write_rejects(validated, folder / "rejects.csv")
-            raise RejectedRows(rejects_summary(validated, failed_folder(final) / "rejects.csv"),
-                               hint="Fix these rows first; `salespack validate` lists them all.")
+            sources = {validated.reconciliation[name].file for name in CERTIFICATE_SOURCES
+                       if name in validated.reconciliation}
+            relevant = bool(validated.rejects["file"].isin(sources).any())
+            if relevant and not lenient:
+                raise RejectedRows(rejects_summary(validated, failed_folder(final) / "rejects.csv"),
+                                   hint="Fix the roster, budget or pledges rows first (`salespack validate` lists "
+                                        "them all), or pass --lenient to make the certificates from the usable rows.")
+            log.warning("%s\n%s", rejects_summary(validated, final / "rejects.csv"),
+                        "The certificates are made from the usable rows (--lenient)." if relevant else
+                        "None of them is a roster, budget or pledges row: the certificates do not use them.")
         frames = validated.frames
         budget = frames["budget"].assign(period=pd.PeriodIndex(frames["budget"]["period"], freq="M"))
         goals = targets.budget_by_grain(budget, frames["roster"], "target")

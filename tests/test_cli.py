@@ -224,3 +224,39 @@ def test_english_by_config(sample_copy, tmp_path):
         assert chinese_label not in text, chinese_label
     certificate = pdf_text(folder / "certificates" / "E005-2026-11-individual.pdf")
     assert "pledge to achieve sales of CNY" in " ".join(certificate.split())
+
+
+def test_certificates_are_stopped_only_by_rows_they_use(sample_copy, tmp_path):
+    """A rejected sales row changes nothing on a certificate: said, not a stop. A rejected
+    pledges row would: exit 2 offering --lenient, which makes them from the usable rows."""
+    with open(sample_copy / "sales.csv", "a", encoding="gb18030") as sales:
+        sales.write("SO9999-1,1,2026-10-05,E005,C0004,影像测量仪,1,十二元,1,\n")
+    out = tmp_path / "out"
+    args = ("--inputs", str(sample_copy), "--outputs", str(out), "--period", "2026-12", "--config", str(SAMPLE_CONFIG))
+    made = invoke("certificates", *args)
+    assert made.exit_code == 0, made.output
+    assert "sales.csv: 1 x not an amount in yuan" in made.output
+    assert "None of them is a roster, budget or pledges row: the certificates do not use them." in made.output
+    folder = out / "certificates" / "2026-12"
+    assert "sales.csv,3914,amount,十二元" in (folder / "rejects.csv").read_text(encoding="utf-8-sig")
+
+    with open(sample_copy / "pledges.csv", "a", encoding="gb18030") as pledges:
+        pledges.write("2026-12,E006,个人,-5,300,2026-12-01\n")
+    stopped = invoke("certificates", *args)
+    assert stopped.exit_code == 2, stopped.output
+    assert "pledges.csv: 1 x" in stopped.output
+    assert "or pass --lenient to make the certificates from the usable rows" in stopped.output
+    lenient = invoke("certificates", *args, "--lenient")
+    assert lenient.exit_code == 0, lenient.output
+    assert "The certificates are made from the usable rows (--lenient)." in lenient.output
+    # E006's rejected pledge is not on a certificate: E006 gets a blank one, as without the row
+    assert "E006-2026-12-blank.pdf" in {p.name for p in (folder / "certificates").iterdir()}
+
+
+def test_a_period_that_has_not_begun_is_refused(sample_copy, tmp_path):
+    result = invoke("run", "--inputs", str(sample_copy), "--outputs", str(tmp_path / "out"), "--period", "2099-03",
+                    "--config", str(SAMPLE_CONFIG))
+    assert result.exit_code == 2
+    assert "Error: 2099-03 has not begun yet (today is " in result.output
+    assert "its pack would be all zeros" in result.output
+    assert not (tmp_path / "out" / "2099-03").exists()
