@@ -249,6 +249,39 @@ def test_xlsx_reads_the_first_sheet(tmp_path):
     assert table.encoding is None
 
 
+def test_xlsx_a_hidden_first_sheet_is_not_the_export(tmp_path):
+    path = write_xlsx(tmp_path / "sales.xlsx", {
+        "lookup": [["代码"], ["X"]],
+        "明细": [SALES, *sales_rows(["100", "200"])],
+    })
+    book = openpyxl.load_workbook(path)
+    book["lookup"].sheet_state = "hidden"
+    book.save(path)
+    table = read(path, "sales")
+    assert table.frame["order_id"].tolist() == ["O1", "O2"]
+
+
+def test_xlsx_with_a_stale_declared_size_is_read_whole(tmp_path):
+    """Some exporters declare a sheet's size wrong (<dimension ref="A1:C10"/> for 51 rows
+    and 6 columns); Excel ignores it, and so must we: no row or column cut off."""
+    import re
+    import zipfile
+    rows = [[*SALES, "cost"], *[[*row, "1.00"] for row in sales_rows([str(n) for n in range(1, 51)])]]
+    whole = write_xlsx(tmp_path / "whole.xlsx", {"明细": rows})
+    stale = tmp_path / "sales.xlsx"
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(stale, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name.startswith("xl/worksheets/"):
+                data, count = re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:C10"/>', data)
+                assert count == 1
+            target.writestr(name, data)
+    table = read(stale, "sales")
+    assert len(table.frame) == 50
+    assert table.frame["order_id"].tolist()[-1] == "O50"
+    assert table.frame["cost"].tolist()[:2] == ["1.00", "1.00"]
+
+
 def test_xlsx_sheet_named_in_config(tmp_path):
     path = write_xlsx(tmp_path / "sales.xlsx", {
         "汇总": [["合计", 999]],

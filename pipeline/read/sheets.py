@@ -38,7 +38,12 @@ def load_xlsx(path: Path, sheet: str | None, dataset: str) -> Loaded:
         if sheet is not None and sheet not in book.sheetnames:
             raise InputError(f"has no sheet '{sheet}' (sheets: {', '.join(book.sheetnames)}).", file=path.name,
                              hint=f"Fix the sheet name in config (inputs.datasets.{dataset}.sheet).")
-        worksheet = book[sheet] if sheet else book.worksheets[0]
+        # Unless told, the first sheet a user sees: a hidden lookup sheet is not the export.
+        visible = [each for each in book.worksheets if each.sheet_state == "visible"] or book.worksheets
+        worksheet = book[sheet] if sheet else visible[0]
+        # Read-only mode trusts the size a workbook declares; some exporters write a stale
+        # one, which would cut rows and columns off without a word (Excel ignores it too).
+        worksheet.reset_dimensions()
         rows = list(worksheet.iter_rows(values_only=True))
         part, title, names = worksheet._worksheet_path, worksheet.title, book.sheetnames
     finally:
