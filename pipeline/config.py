@@ -115,15 +115,25 @@ class Pledges(_Strict):
         return sorted(self.reward_tiers.get(scope, []), key=lambda t: t.min_attainment)
 
 
+CADENCE_DAYS = {"A": 7, "B": 15, "C": 30}  # kpis.md's contact cadence by customer class
+
+
 class Visits(_Strict):
     """Field-work rules of kpis.md (客户拓展), with its defaults."""
 
     geofence_radius_m: Number = Field(500, gt=0, description="inclusive radius of a verified check-in")
     cadence_days: dict[Literal["A", "B", "C"], Annotated[Count, Field(gt=0)]] = Field(
-        default_factory=lambda: {"A": 7, "B": 15, "C": 30},
-        description="a customer is overdue when the days since its last visit exceed this")
+        default_factory=lambda: dict(CADENCE_DAYS),
+        description="a customer is overdue when the days since its last visit exceed this; a class left out "
+                    "keeps its default (A 7, B 15, C 30)")
     min_visit_minutes: Number = Field(10, ge=0, description="visits shorter than this are short")
     visits_per_week_standard: Number = Field(2, ge=0, description="visits per active rep per week")
+
+    @field_validator("cadence_days")
+    @classmethod
+    def _every_class(cls, given: dict[str, int]) -> dict[str, int]:
+        # {A: 5} means "A every 5 days", not "B and C customers are all overdue".
+        return {**CADENCE_DAYS, **given}
 
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

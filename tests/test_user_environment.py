@@ -194,3 +194,12 @@ def test_a_scheduler_without_the_cluster_extra_says_what_to_install(tmp_path, mo
                                        "distributed is not installed here.")
     assert "pip install 'salespack[cluster]'" in result.output
     assert not (tmp_path / "out" / "2026-10").exists()
+
+
+def test_a_cadence_class_left_out_keeps_its_default(tmp_path):
+    """{A: 5} changes A; it must not leave B and C without a limit (every one of their
+    customers would count overdue)."""
+    from pipeline.config import load_settings
+    config = tmp_path / "salespack.yaml"
+    config.write_text("visits:\n  cadence_days: {A: 5, B: 10}\n", encoding="utf-8")
+    assert load_settings(config).visits.cadence_days == {"A": 5, "B": 10, "C": 30}
