@@ -329,8 +329,9 @@ def certificates(config, inputs, outputs, period, lenient, scheduler):
 @click.option("--post", is_flag=True, help="Post to the chat groups of config (dry run unless --live).")
 @click.option("--live", is_flag=True, help="Really post. Without it: the exact payloads are written to outbox/.")
 @click.option("--repost-changed", is_flag=True, help="Post again a board already posted whose content changed.")
-@click.option("--allow-empty", is_flag=True, help="Make the board even when no sale is dated in the month up to "
-                                                  "--as-of (otherwise a sign of a stale export: exit 2).")
+@click.option("--allow-empty", is_flag=True, help="Make the board even when no sale is dated in the days it shows "
+                                                  "(the month up to --as-of, and the week for --week; otherwise a "
+                                                  "sign of a stale export: exit 2).")
 @common
 def leaderboard(config, inputs, outputs, as_of, weekly, lenient, post, live, repost_changed, allow_empty):
     """The in-month board (业绩展示): attainment to date (完成率) against time progress

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from . import __version__
-from .compute.leaderboard import Board, compute_board
+from .compute.leaderboard import Board, compute_board, first_day_shown
 from .compute.organisation import COMPANY
 from .config import Settings
 from .errors import InputError, PeriodError
@@ -98,17 +98,33 @@ def snapshot(board: Board, generated_at: str, validated) -> dict:
             "ranks": {"rep_id": ranks(board.reps), "team": ranks(board.teams)}}
 
 
-def require_sales_to_date(sales: pd.DataFrame, month: pd.Period, as_of: dt.date, inputs: Path) -> None:
+def require_sales_to_date(sales: pd.DataFrame, first: dt.date, as_of: dt.date, inputs: Path) -> None:
     """A board of zeros is what a stale export looks like: with no sales row at all from
-    the 1st of the month to the as-of day, say so rather than post it as current."""
+    ``first`` (the first day the board shows: the 1st of the month, or the Monday of a
+    weekly board's week when earlier) to the as-of day, say so rather than post it as
+    current, and say what the export holds: a stale export, a day before its first row,
+    or days without a sale (a holiday) inside it each call for something else."""
     days = sales["order_date"].dt.date
-    if ((days >= month.start_time.date()) & (days <= as_of)).any():
+    if ((days >= first) & (days <= as_of)).any():
         return
-    newest = days.max() if len(days) else None
-    raise InputError(f"the sales export has no row dated from {month.start_time.date()} to {as_of} "
-                     f"(its newest row is dated {newest}): the board would show no revenue at all.",
-                     file=str(Path(inputs)),
-                     hint="Export the sales again and rerun; or pass --allow-empty if nothing was sold yet.")
+    file = str(Path(inputs))
+    allow = "pass --allow-empty to make the board of zeros anyway"
+    if not len(days):
+        raise InputError("the sales export has no row at all: the board would show no revenue.", file=file,
+                         hint=f"Export the sales again and rerun; or {allow} if nothing was sold yet.")
+    oldest, newest = days.min(), days.max()
+    if newest < first:
+        raise InputError(f"the sales export has no row dated from {first} to {as_of} "
+                         f"(its newest row is dated {newest}): the board would show no revenue at all.",
+                         file=file, hint=f"Export the sales again and rerun; or {allow} if nothing was sold yet.")
+    shown = f"no sale is dated from {first} to {as_of} in the sales export, whose rows run from {oldest} to {newest}"
+    if as_of < oldest:
+        raise InputError(f"{shown}: {as_of} is before its first row, so the board would show no revenue at all.",
+                         file=file, hint=f"Check --as-of (the export starts on {oldest}); or export the sales "
+                                         f"from {first} on; or {allow}.")
+    raise InputError(f"{shown}: the board would show no revenue at all.", file=file,
+                     hint=f"If nothing was sold on those days (a holiday, say), {allow}; if something was, "
+                          f"those sales are missing from the export: export it again and rerun.")
 
 
 def run_leaderboard(inputs: Path, outputs: Path, as_of: dt.date, settings: Settings, *, weekly: bool = False,
@@ -127,7 +143,7 @@ def run_leaderboard(inputs: Path, outputs: Path, as_of: dt.date, settings: Setti
                                     "post a provisional board without them.")
         month = pd.Period(as_of, freq="M")
         if not allow_empty:
-            require_sales_to_date(validated.frames["sales"], month, as_of, inputs)
+            require_sales_to_date(validated.frames["sales"], first_day_shown(as_of, weekly), as_of, inputs)
         board = compute_board(validated.frames, as_of, settings, weekly=weekly,
                               previous=previous_ranks(outputs, month, "week" if weekly else "day", as_of))
         if not board.calendar_known:

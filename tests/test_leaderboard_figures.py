@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.compute.leaderboard import compute_board
+from pipeline.compute.leaderboard import compute_board, first_day_shown
 from pipeline.config import load_settings
 from pipeline.month_end import load_inputs
 
@@ -161,6 +161,16 @@ def test_the_weekly_board_ranks_the_week(frames):
     assert week.reps.loc[["R01", "R02", "R03"], "revenue_of_week"].tolist() == [fen(10000), 0, fen(10000)]
     assert week.reps.loc[["R01", "R02", "R03"], "rank_week"].tolist() == [1, 3, 1]
     assert week.reps.loc["R01", "revenue_to_date"] == fen(30000)  # the month beside it
+
+
+@pytest.mark.parametrize("as_of, weekly, first", [
+    (dt.date(2026, 10, 12), False, dt.date(2026, 10, 1)),  # month to date
+    (dt.date(2026, 10, 12), True, dt.date(2026, 10, 1)),   # its week (from the 12th) is inside the month
+    (dt.date(2026, 11, 1), True, dt.date(2026, 10, 26)),   # Sunday 1 November: its week began in October
+    (dt.date(2026, 11, 1), False, dt.date(2026, 11, 1)),
+])
+def test_the_first_day_a_board_shows(as_of, weekly, first):
+    assert first_day_shown(as_of, weekly) == first
 
 
 def test_a_board_on_a_holiday_before_any_working_day(frames):

@@ -157,3 +157,49 @@ def test_a_stale_export_is_not_posted_as_a_board_of_zeros(tmp_path):
     assert not (tmp_path / "out" / "leaderboard" / "2026-11-20").exists()
     allowed = leaderboard(tmp_path / "out", SAMPLE_CONFIG, "--as-of", "2026-11-20", "--allow-empty")
     assert allowed.exit_code == 0, allowed.output
+
+
+def test_a_weekly_board_whose_month_has_not_sold_yet_shows_its_week(tmp_path):
+    """Sunday 1 November: the month has no sale yet, but the ISO week (Monday 26 October
+    to 1 November) does; the Monday cron's board is made, not refused as a stale export."""
+    import datetime as dt
+
+    from pipeline.config import load_settings
+    from pipeline.month_end import load_inputs
+    sales = load_inputs(SAMPLE_INPUTS, load_settings(SAMPLE_CONFIG)).frames["sales"]
+    day = sales["order_date"].dt.date
+    week = sales.loc[(day >= dt.date(2026, 10, 26)) & (day <= dt.date(2026, 11, 1)), "amount"]
+    assert len(week) > 0 and not (day == dt.date(2026, 11, 1)).any()
+    result = leaderboard(tmp_path / "out", SAMPLE_CONFIG, "--week", "--as-of", "2026-11-01")
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(tmp_path / "out" / "leaderboard" / "2026-11-01-week" / "leaderboard.xlsx",
+                                  read_only=True)
+    header, row = list(book["company"].iter_rows(values_only=True))[:2]
+    company = dict(zip(header, row))
+    assert company["revenue_of_week"] == pytest.approx(int(week.sum()) / 100)  # fen to yuan
+    assert company["revenue_to_date"] == 0
+
+
+@pytest.mark.parametrize("extra, said, hint", [
+    # 1-7 October 2026: the National Day holiday; the export runs from 2025-09-01 to 2026-10-30.
+    (("--as-of", "2026-10-03"),
+     "no sale is dated from 2026-10-01 to 2026-10-03 in the sales export, whose rows run from 2025-09-01 to "
+     "2026-10-30: the board would show no revenue at all.",
+     "If nothing was sold on those days (a holiday, say), pass --allow-empty"),
+    # The week of Monday 5 October and the month to date are both inside the holiday.
+    (("--week", "--as-of", "2026-10-07"),
+     "no sale is dated from 2026-10-01 to 2026-10-07 in the sales export, whose rows run from 2025-09-01",
+     "pass --allow-empty"),
+    (("--as-of", "2025-08-15"),
+     "no sale is dated from 2025-08-01 to 2025-08-15 in the sales export, whose rows run from 2025-09-01 to "
+     "2026-10-30: 2025-08-15 is before its first row",
+     "Check --as-of (the export starts on 2025-09-01)"),
+])
+def test_days_without_a_sale_inside_or_before_the_export_say_so(tmp_path, extra, said, hint):
+    """The export is not stale (it has rows after these days): the message says which days
+    have no sale and where the export's rows are, and does not ask to export it again."""
+    result = leaderboard(tmp_path / "out", SAMPLE_CONFIG, *extra)
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert said in text and hint in text
+    assert "newest row" not in text and "Export the sales again and rerun" not in text

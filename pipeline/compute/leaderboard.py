@@ -64,6 +64,18 @@ def time_progress(elapsed_working_days: int, working_days_in_period: int) -> flo
     return elapsed_working_days / working_days_in_period if working_days_in_period else None
 
 
+def week_start(as_of: dt.date) -> dt.date:
+    """The weekly board's week: the ISO week ending on D runs from its Monday to D."""
+    return as_of - dt.timedelta(days=as_of.weekday())
+
+
+def first_day_shown(as_of: dt.date, weekly: bool) -> dt.date:
+    """The first day a board's sales figures cover: the 1st of P (month to date); for a
+    weekly board the Monday of its week when that is earlier (a week begun in P-1)."""
+    first = as_of.replace(day=1)
+    return min(first, week_start(as_of)) if weekly else first
+
+
 def same_point_end(previous_month: pd.DataFrame, elapsed_working_days: int) -> dt.date | None:
     """The k-th working day of P-1, k = working days elapsed in P up to D (the whole of
     P-1 when it has fewer); None when k is 0 (nothing of P-1 compares)."""
@@ -230,7 +242,7 @@ def compute_board(frames: dict[str, pd.DataFrame], as_of: dt.date, settings: Set
     quarter_first = quarter[0].start_time.date()
     quarter_progress = time_progress(working_days_to(calendar, quarter_first, as_of),
                                      working_days_to(calendar, quarter_first, quarter[-1].end_time.date()))
-    week_start = as_of - dt.timedelta(days=as_of.weekday()) if weekly else None
+    monday = week_start(as_of) if weekly else None
 
     goals = targets.budget_by_grain(budget, roster, "target")
     rep_targets = goals["rep_id"][month].dropna().index if month in goals["rep_id"].columns else pd.Index([])
@@ -239,7 +251,7 @@ def compute_board(frames: dict[str, pd.DataFrame], as_of: dt.date, settings: Set
     ids = {"rep_id": people.index, "team": pd.Index(organisation.teams(roster, budget), name="team"),
            COMPANY: pd.Index([COMPANY], name=COMPANY)}
     built = {key: _grain_figures(rows, visits, key, ids[key], goals[key], month, as_of, progress, previous_end,
-                                 week_start) for key in GRAINS}
+                                 monday) for key in GRAINS}
     reps = people[["name", "team", "role", "active"]].join(
         _ranked(built["rep_id"], people["active"] & (people["role"] == "rep"), weekly))
     teams = _ranked(built["team"], pd.Series(True, index=ids["team"]), weekly)
@@ -252,7 +264,7 @@ def compute_board(frames: dict[str, pd.DataFrame], as_of: dt.date, settings: Set
     quarter_revenue = {key: revenue_between(rows, key, ids[key], quarter_first, as_of) for key in ("rep_id", "team")}
     board_pledges = pledge_progress(frames.get("pledges"), roster, reps, teams, quarter_revenue, month, progress,
                                     quarter_progress)
-    return Board(as_of, month, "week" if weekly else "day", week_start, elapsed, in_month, progress, known,
+    return Board(as_of, month, "week" if weekly else "day", monday, elapsed, in_month, progress, known,
                  reps, teams, built[COMPANY], board_pledges)
 
 
