@@ -311,3 +311,96 @@ def test_chat_text_per_platform(rendered, boards):
     assert len(top) == 10 and all(re.match(r"\*\*\d+\*\* ", line) for line in top)
     with pytest.raises(ValueError, match="wecom"):
         render.board_markdown(ctx, "slack")
+
+
+# --- a month with no target in the budget ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def no_target(sample):
+    """The sample's board as of 15 October with the budget's October rows deleted (early in
+    a month, before budgets are loaded), against a previous board on which the rep now
+    first by revenue was third by revenue; and the revenue to date of each rep and team,
+    summed here from the sales rows of 1-15 October."""
+    settings, frames = sample
+    frames = {**frames, "budget": frames["budget"][frames["budget"]["period"] != "2026-10"]}
+    roster = frames["roster"].set_index("rep_id")
+    sales = frames["sales"]
+    day = sales["order_date"].dt.date
+    october = sales[(day >= dt.date(2026, 10, 1)) & (day <= AS_OF)]
+    reps = october.groupby("rep_id")["amount"].sum()
+    teams = october.assign(team=october["rep_id"].map(roster["team"])).groupby("team")["amount"].sum()
+    ranked = reps[reps.index.map(lambda rep: roster.loc[rep, "role"] == "rep" and bool(roster.loc[rep, "active"]))]
+    ranked = ranked.sort_values(ascending=False)
+    first = compute_board(frames, AS_OF, settings)
+    previous = {"rep_id": pd.DataFrame({"rank_attainment": [pd.NA], "rank_revenue": [3]}, index=[ranked.index[0]]),
+                "team": first.teams[["rank_attainment", "rank_revenue"]]}
+    return {"day": compute_board(frames, AS_OF, settings, previous=previous),
+            "week": compute_board(frames, AS_OF, settings, weekly=True),
+            "reps": ranked, "teams": teams.sort_values(ascending=False), "roster": roster}
+
+
+def listed(text: str, heading: str) -> list[str]:
+    """The lines of the chat text's list under ``heading``, without a list's "- "."""
+    lines = text.split(heading + "\n")[1].splitlines()
+    end = next((n for n, line in enumerate(lines) if not line or re.fullmatch(r"\*\*[^*]+\*\*", line)), len(lines))
+    return [line.removeprefix("- ") for line in lines[:end]]
+
+
+def test_a_month_without_target_keeps_the_revenue_ranking_in_the_chat(sample, no_target):
+    settings, _frames = sample
+    board = no_target["day"]
+    assert board.company["target"].isna().all() and board.reps["rank_attainment"].isna().all()
+    ctx = context(board, settings)
+    teams, reps, roster = no_target["teams"], no_target["reps"], no_target["roster"]
+    for platform in render.PLATFORMS:
+        text = render.board_markdown(ctx, platform)
+        assert "预算中尚无2026年10月的任务额：完成率待任务额录入后显示，在此之前按销售额排名。" in text
+        number = (lambda n: f"{n}.") if platform == "wecom" else (lambda n: f"**{n}**")
+        ranking = listed(text, "**团队排名**")
+        assert len(ranking) == len(teams)
+        for n, (line, team) in enumerate(zip(ranking, teams.index), 1):
+            assert line.startswith(f"{number(n)} {team} 累计 {wan(teams[team])} 万元")
+        top = listed(text, "**个人排名前 10**")
+        assert len(top) == 10
+        for n, (line, rep) in enumerate(zip(top, reps.index[:10]), 1):
+            assert line.removeprefix("- ").startswith(
+                f"{number(n)} {roster.loc[rep, 'name']}（{roster.loc[rep, 'team']}） 累计 {wan(reps[rep])} 万元")
+        assert "↑2" in top[0] and "新" in top[1]  # movement of the revenue rank: third before, first now
+        assert "落后于时间进度" not in text  # nobody's pace is known without a target
+    assert ctx.reps_ranked_by == ctx.teams_ranked_by == "revenue"
+    english = render.board_markdown(context(board, settings, locale="en"), "markdown")
+    assert "October 2026 has no target in the budget: attainment shows once the targets are loaded" in english
+    assert f"**1** {teams.index[0]} to date CNY" in english
+
+
+def test_a_month_without_target_keeps_the_revenue_ranking_on_the_phone_page(sample, no_target, tmp_path):
+    settings, _frames = sample
+    teams, reps, roster = no_target["teams"], no_target["reps"], no_target["roster"]
+    render.render_board_phone_pdf(context(no_target["day"], settings), tmp_path / "phone.pdf")
+    text = pdf_text(tmp_path / "phone.pdf")
+    assert "预算中尚无2026年10月的任务额" in "".join(text.split())
+    for n, team in enumerate(teams.index, 1):
+        assert line_of(text, team).split()[:3] == [str(n), team, wan(teams[team])]
+    best = line_of(text, roster.loc[reps.index[0], "name"]).split()
+    assert best[:3] == ["1", roster.loc[reps.index[0], "name"], wan(reps.iloc[0])] and best[-1] == "↑2"
+
+
+def test_a_month_without_target_on_a_weekly_and_a_percent_only_board(sample, no_target):
+    settings, _frames = sample
+    week = context(no_target["week"], settings)
+    text = render.board_markdown(week, "feishu")
+    assert "预算中尚无2026年10月的任务额" in text
+    best = no_target["week"].teams.sort_values("rank_week").iloc[0]
+    week_line = f"**1** {best.name} 本周 {wan(best['revenue_of_week'])} 万元"
+    assert f"{week_line} 累计 {wan(best['revenue_to_date'])} 万元" in text  # the week's rank, the month beside it
+    rates = render.board_markdown(context(no_target["day"], settings, percent_only=True), "feishu")
+    assert "万元" not in rates  # rates and ranks only: the rank, the name, the movement (= since the previous board)
+    teams = no_target["teams"].index
+    assert listed(rates, "**团队排名**") == [f"**{n}** {team} =" for n, team in enumerate(teams, 1)]
+
+
+def test_with_targets_the_board_is_ranked_by_attainment_and_says_nothing_of_them(rendered, boards):
+    ctx = rendered["zh"][0]
+    assert ctx.reps_ranked_by == ctx.teams_ranked_by == "attainment" and ctx.target_note == ""
+    assert [line.board_rank for line in ctx.teams] == sorted(boards["day"].teams["rank_attainment"])
+    assert "任务额：" not in render.board_markdown(ctx, "feishu")

@@ -203,3 +203,32 @@ def test_days_without_a_sale_inside_or_before_the_export_say_so(tmp_path, extra,
     text = " ".join(result.output.split())
     assert said in text and hint in text
     assert "newest row" not in text and "Export the sales again and rerun" not in text
+
+
+def test_a_month_without_target_in_the_budget_keeps_the_revenue_ranking(tmp_path):
+    """Early in a month, before the budgets are loaded: the budget has no October row. The
+    chat text and the phone image keep the ranking by revenue to date and say why there
+    is no attainment."""
+    import shutil
+    inputs = tmp_path / "inputs"
+    shutil.copytree(SAMPLE_INPUTS, inputs)
+    book = openpyxl.load_workbook(inputs / "budget.xlsx")
+    sheet = book.worksheets[0]
+    october = [row for row in range(2, sheet.max_row + 1) if str(sheet.cell(row, 1).value).startswith("2026-10")]
+    assert october
+    for row in reversed(october):
+        sheet.delete_rows(row)
+    book.save(inputs / "budget.xlsx")
+    result = leaderboard(tmp_path / "out", SAMPLE_CONFIG, "--as-of", "2026-10-15", inputs=inputs)
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "out" / "leaderboard" / "2026-10-15"
+    teams = {row[0]: row for row in openpyxl.load_workbook(folder / "leaderboard.xlsx", read_only=True)["teams"]
+             .iter_rows(values_only=True)}
+    header = teams.pop("team")
+    by_revenue = sorted(teams, key=lambda team: -teams[team][header.index("revenue_to_date")])
+    text = (folder / "leaderboard.md").read_text(encoding="utf-8")
+    assert "预算中尚无2026年10月的任务额" in text
+    ranking = text.split("**团队排名**\n")[1].split("\n\n")[0].splitlines()
+    assert [line.split()[:3] for line in ranking] == [["-", f"**{n}**", team] for n, team in enumerate(by_revenue, 1)]
+    assert "**个人排名前 10**" in text
+    assert (folder / "leaderboard.png").stat().st_size > 0

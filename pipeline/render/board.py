@@ -47,8 +47,11 @@ class BoardLine:
     rank: int | None          # by attainment to date
     rank_revenue: int | None
     rank_week: int | None     # weekly board only
-    board_rank: int | None    # the rank the board is ordered by: rank_week (weekly) or rank
-    movement: str             # ↑3, ↓2, =, 新 / new; "" when not ranked or no previous board
+    ranked_by: str            # the month's ranking shown: "attainment" or, when nobody of the grain
+                              # has an attainment rank (no target for the month), "revenue"
+    month_rank: int | None    # rank (attainment) or rank_revenue, as ranked_by says
+    board_rank: int | None    # the rank the board is ordered by: rank_week (weekly) or month_rank
+    movement: str             # of month_rank: ↑3, ↓2, =, 新 / new; "" when not ranked or no previous board
     trend: str                # "up", "down", "same", "new" or ""
     revenue_to_date: int | None
     target: int | None
@@ -127,6 +130,9 @@ class BoardContext:
     sections: list[TeamSection]
     unsectioned_pledges: list[PledgeLine]
     has_previous: bool        # a previous board to show movement against
+    reps_ranked_by: str       # "attainment" or "revenue" (nobody has an attainment rank): see BoardLine
+    teams_ranked_by: str
+    target_note: str          # "" or: the month has no target in the budget, so the ranks are by revenue
     visits_standard: float | None
     reps_below_standard: int
     reps_with_standard: int   # active reps the standard applies to
@@ -173,6 +179,18 @@ def movement_text(movement, ranked: bool, has_previous: bool, locale: str) -> tu
     return (f"↑{steps}", "up") if steps > 0 else (f"↓{-steps}", "down") if steps < 0 else ("=", "same")
 
 
+def month_ranked_by(table: pd.DataFrame) -> str:
+    """What a grain's month ranking is by (kpis.md ranks by attainment_to_date, reps and
+    teams with a target, and by revenue_to_date): "attainment" when anyone of the grain
+    has an attainment rank; else "revenue", so a month without targets keeps a ranking."""
+    return "attainment" if table["rank_attainment"].notna().any() else "revenue"
+
+
+def has_target(board: Board) -> bool:
+    """Whether the budget gives the month a target at all (a rep's or a team's)."""
+    return bool(board.reps["target"].notna().any() or board.teams["target"].notna().any())
+
+
 def date_label(day: dt.date, locale: str) -> str:
     if locale.startswith("zh"):
         return f"{day.year}年{day.month}月{day.day}日"
@@ -186,16 +204,20 @@ def _short_date(day: dt.date, locale: str) -> str:
 # --- context --------------------------------------------------------------------------------
 
 def _line(key: str, row: pd.Series, *, name: str, team, role: str, active: bool, weekly: bool, amounts: bool,
-          has_previous: bool, standard: float | None, locale: str) -> BoardLine:
+          has_previous: bool, standard: float | None, locale: str, ranked_by: str) -> BoardLine:
     value = lambda column: plain(row.get(column))  # noqa: E731
     money_of = lambda column: value(column) if amounts else None  # noqa: E731
     rank, rank_week = value("rank_attainment"), value("rank_week") if weekly else None
-    board_rank = rank_week if weekly else rank
-    label, trend = movement_text(row.get("movement"), rank is not None, has_previous, locale)
+    by_revenue = ranked_by == "revenue"
+    month_rank = value("rank_revenue") if by_revenue else rank
+    board_rank = rank_week if weekly else month_rank
+    label, trend = movement_text(row.get("movement_revenue" if by_revenue else "movement"), month_rank is not None,
+                                 has_previous, locale)
     per_week = value("visits_per_week_to_date")
     return BoardLine(
         key=key, name=name, team=team, role=role, active=active, rank=rank, rank_revenue=value("rank_revenue"),
-        rank_week=rank_week, board_rank=board_rank, movement=label, trend=trend,
+        rank_week=rank_week, ranked_by=ranked_by, month_rank=month_rank, board_rank=board_rank, movement=label,
+        trend=trend,
         revenue_to_date=money_of("revenue_to_date"), target=money_of("target"),
         attainment_to_date=value("attainment_to_date"), progress_gap=value("progress_gap"),
         gap=gap_text(row.get("progress_gap"), locale, short=True), pace=pace(row.get("progress_gap")),
@@ -251,17 +273,20 @@ def board_context(board: Board, *, locale: str, company_name: str, scope: str | 
                               "Name a team of the roster in the group's 'board' setting, or 'company'.")
         reps, teams = reps[reps["team"].eq(scope).fillna(False)], teams.loc[[scope]]
         pledges = pledges[pledges["team"].eq(scope).fillna(False)]
-    has_previous = bool(board.reps["movement"].notna().any() or board.teams["movement"].notna().any())
+    # Ranked by revenue when the whole company's grain has no attainment rank (a team's board too).
+    reps_by, teams_by = month_ranked_by(board.reps), month_ranked_by(board.teams)
+    moved = {"attainment": "movement", "revenue": "movement_revenue"}
+    has_previous = bool(board.reps[moved[reps_by]].notna().any() or board.teams[moved[teams_by]].notna().any())
     common = dict(weekly=weekly, amounts=amounts, has_previous=has_previous, standard=visits_standard,
                   locale=locale)
     rep_lines = sorted((_line(str(key), row, name=row["name"], team=plain(row["team"]), role=row["role"],
-                              active=bool(row["active"]), **common) for key, row in reps.iterrows()),
-                       key=_board_order)
-    team_lines = sorted((_line(str(key), row, name=str(key), team=str(key), role="team", active=True, **common)
-                         for key, row in teams.iterrows()), key=_board_order)
+                              active=bool(row["active"]), ranked_by=reps_by, **common)
+                        for key, row in reps.iterrows()), key=_board_order)
+    team_lines = sorted((_line(str(key), row, name=str(key), team=str(key), role="team", active=True,
+                               ranked_by=teams_by, **common) for key, row in teams.iterrows()), key=_board_order)
     if scope is None:
         headline = _line("company", board.company.iloc[0], name=company_name, team=None, role="company",
-                         active=True, **common)
+                         active=True, ranked_by=teams_by, **common)
     else:
         headline = team_lines[0]
     pledge_lines = [_pledge_line(row, amounts, locale) for row in
@@ -294,6 +319,10 @@ def board_context(board: Board, *, locale: str, company_name: str, scope: str | 
         headline_gap=gap_text(headline.progress_gap, locale), team_count=len(board.teams), teams=team_lines,
         reps=rep_lines, top=top, bottom=bottom, pledges=pledge_lines, sections=sections,
         unsectioned_pledges=[p for p in pledge_lines if p.team not in named], has_previous=has_previous,
+        reps_ranked_by=reps_by, teams_ranked_by=teams_by,
+        target_note="" if has_target(board) else _(
+            "%(period)s has no target in the budget: attainment shows once the targets are loaded; until "
+            "then the rankings are by revenue.") % {"period": period_label(board.period, locale)},
         visits_standard=visits_standard, reps_below_standard=sum(line.below_standard for line in subject),
         reps_with_standard=len(subject) if visits_standard is not None else 0,
         generated_at=generated_at, version=version)
@@ -391,8 +420,12 @@ def _rank_line(line: BoardLine, context: BoardContext, platform: str, name: str)
     parts = [f"{line.board_rank}." if platform == "wecom" else f"**{line.board_rank}**", name]
     if context.weekly and not context.percent_only:
         parts.append(_("week CNY %(revenue)s k") % {"revenue": money(line.revenue_of_week, context.locale)})
-    parts += [pct(line.attainment_to_date), _coloured(line.gap, line.pace, platform),
-              _coloured(line.movement, line.trend, platform)]
+    if line.ranked_by == "revenue":  # no target: revenue to date in place of attainment and gap
+        if not context.percent_only:
+            parts.append(_("to date CNY %(revenue)s k") % {"revenue": money(line.revenue_to_date, context.locale)})
+    else:
+        parts += [pct(line.attainment_to_date), _coloured(line.gap, line.pace, platform)]
+    parts.append(_coloured(line.movement, line.trend, platform))
     return " ".join(part for part in parts if part)
 
 
@@ -427,6 +460,8 @@ def board_markdown(context: BoardContext, platform: str) -> str:
                        if context.percent_only else
                        _("This week: revenue %(revenue)s (CNY k), %(visits)s visits") % {
                            "revenue": money(line.revenue_of_week, locale), "visits": count(line.visits_of_week)})
+    if context.target_note:
+        figures.append(context.target_note)
     blocks.append(newline.join(figures))
     listed = []
     if context.scope is None:
