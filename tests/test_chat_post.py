@@ -462,6 +462,75 @@ def test_missing_variable_names_group_and_variable_and_nothing_is_posted(robots,
     assert not (tmp_path / "chat-ledger.sqlite").exists()
 
 
+@pytest.mark.parametrize("url, problem", [
+    ("http://127.0.0.1:abc/robot/send?access_token=t", "its port is not a number from 1 to 65535"),
+    ("http://[bad/robot/send?access_token=t", "its host is not valid"),
+    ("https://exa mple.com/robot/send?access_token=t", "it contains a space, a tab or a line break"),
+    ("https://oapi.dingtalk.com/robot/send?access_token=t\x07", "it contains a control character"),
+    ("https://oapi.dingtalk.com/robot/send?access_token=“t”", "it contains '“', which a URL cannot hold"),
+    ("https://", "it has no host"),
+    ("ftp://x", "it should start with https://"),
+], ids=["port", "ipv6", "space", "control", "quote", "no-host", "ftp"])
+def test_malformed_url_is_refused_before_any_group_is_posted_to(robots, environ, fake, tmp_path, url, problem):
+    environ["SALESPACK_DINGTALK_EAST"] = url  # the second group: the first would have been posted to
+
+    with pytest.raises(ConfigError) as caught:
+        post(three_groups(), tmp_path, environ, fake)
+
+    error = caught.value
+    assert error.key == "leaderboard.groups[1].webhook_env" and error.exit_code == 2
+    assert str(error) == (
+        f"key 'leaderboard.groups[1].webhook_env': group '华东销售部群' (dingtalk): SALESPACK_DINGTALK_EAST is not "
+        f"a webhook URL ({problem}). Nothing was posted to any group. Copy the webhook URL again from the "
+        "robot's settings in the group into the variable, then post again.")
+    assert "access_token" not in str(error)  # the URL's query is the robot's credential
+    assert robots.requests == [] and fake.sleeps == []
+    assert not (tmp_path / "chat-ledger.sqlite").exists()
+
+
+@pytest.mark.parametrize("url, refusal", [
+    ("http://127.0.0.1:abc/robot/send?access_token=t", "InvalidURL"),
+    ("http://[bad/robot/send?access_token=t", "ValueError"),
+    ("https://exa mple.com/robot/send?access_token=t", "InvalidURL"),
+    ("https://oapi.dingtalk.com/robot/send?access_token=“t”", "UnicodeEncodeError"),
+], ids=["port", "ipv6", "space", "quote"])
+def test_a_malformed_url_the_check_misses_fails_its_group_only(robots, environ, fake, tmp_path, monkeypatch,
+                                                               url, refusal):
+    # Were the check to let one through, urllib raises as it sends, and not a URLError.
+    import pipeline.deliver.chat as chat
+    import pipeline.deliver.chat.robots as chat_robots
+    monkeypatch.setattr(chat, "url_problem", lambda url: None)
+    monkeypatch.setattr(chat_robots, "url_problem", lambda url: None)
+    environ["SALESPACK_DINGTALK_EAST"] = url
+
+    report = post(three_groups(), tmp_path, environ, fake)
+
+    assert report.lines() == [
+        "全员大群 (wecom): 5 posted",
+        f"华东销售部群 (dingtalk): FAILED: SALESPACK_DINGTALK_EAST is not a webhook URL (urllib refused it: "
+        f"{refusal}): set SALESPACK_DINGTALK_EAST to the webhook URL the robot's settings in the group show "
+        "(2 more not tried)",
+        "管理层 (feishu): 1 posted"]
+    assert report.exit_code() == 2  # a person must fix it: never retried, never "try again later"
+    assert fake.sleeps == []
+    assert ("华东销售部群", 1, "markdown", "failed", 1) in ledger_rows(tmp_path)
+
+
+def test_poster_refuses_a_url_without_host_at_once_not_as_the_network_down(fake):
+    from pipeline.deliver.chat.messages import plan_messages
+    from pipeline.deliver.chat.robots import Poster, PostFailed, Robot
+    (message,), _refusal = plan_messages(WECOM, TITLE, board(1), None)
+    poster = Poster(Leaderboard(groups=[WECOM], retries=3, backoff_s=1.0), fake.clock, fake.sleep)
+
+    with pytest.raises(PostFailed) as caught:
+        poster.post(message, Robot(WECOM, "https://", None))
+
+    assert caught.value.answer.reason == ("SALESPACK_WECOM_ALL is not a webhook URL (it has no host): set "
+                                          "SALESPACK_WECOM_ALL to the webhook URL the robot's settings in the "
+                                          "group show")
+    assert not caught.value.answer.temporary and caught.value.attempts == 1 and fake.sleeps == []
+
+
 # --------------------------------------------------------------------------- splitting
 
 

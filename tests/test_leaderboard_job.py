@@ -129,6 +129,16 @@ def test_live_post_then_a_rerun_posts_nothing_and_a_wrong_secret_names_the_group
     assert "华东群 (dingtalk): " in wrong.output and "310000" in wrong.output
 
 
+def test_a_malformed_webhook_url_is_exit_2_before_any_group_is_posted_to(config, robots, tmp_path, monkeypatch):
+    monkeypatch.setenv("SALESPACK_DINGTALK_EAST", "http://127.0.0.1:abc/robot/send?access_token=t")
+    result = leaderboard(tmp_path / "out", config, "--as-of", "2026-10-16", "--post", "--live")
+    assert result.exit_code == 2, result.output
+    assert ("group '华东群' (dingtalk): SALESPACK_DINGTALK_EAST is not a webhook URL (its port is not a number "
+            "from 1 to 65535). Nothing was posted to any group." in result.output)
+    assert "Internal error" not in result.output and "Traceback" not in result.output
+    assert robots.requests == []  # not even to the group before it
+
+
 @pytest.mark.parametrize("as_of, message", [
     ("2026-13-01", "Error: '2026-13-01' is not a date. Give --as-of as YYYY-MM-DD, for example --as-of 2026-11-27."),
     ("2999-01-01", "is in the future"),

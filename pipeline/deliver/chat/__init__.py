@@ -25,7 +25,7 @@ from ...errors import TRY_AGAIN_LATER, ConfigError
 from ...render.output import write_bytes
 from .ledger import ChatLedger
 from .messages import Message, body_bytes, plan_messages
-from .robots import Poster, PostFailed, Robot, signed
+from .robots import Poster, PostFailed, Robot, signed, url_problem
 
 __all__ = ["BoardPost", "ChatReport", "Failure", "Message", "post_boards"]
 
@@ -107,9 +107,9 @@ def post_boards(posts: list[BoardPost], key: str, folder: Path, settings: Leader
 
     ``key`` names the board in the ledger ("2026-11-27/day", "2026-11-23/week"); ``folder``
     is the board's folder (outbox/ and chat-ledger.sqlite go there). Live, every webhook
-    variable is checked before anything is sent: one missing is a ConfigError naming the
-    group and the variable. A group's first failed message ends its turn (its later
-    messages wait for the rerun, in order); the other groups go on."""
+    variable is checked before anything is sent: one missing or malformed is a ConfigError
+    naming the group and the variable. A group's first failed message ends its turn (its
+    later messages wait for the rerun, in order); the other groups go on."""
     _one_post_per_group(posts)
     report = ChatReport(key, live, [post.group for post in posts])
     for post in posts:
@@ -172,31 +172,41 @@ def _write_outbox(report: ChatReport, outbox: Path, environ: Mapping[str, str], 
 def robots_from_environment(groups: list[ChatGroup], settings: Leaderboard,
                             environ: Mapping[str, str]) -> dict[str, Robot]:
     """Each group's webhook URL and secret, read before anything is sent: a variable
-    missing (or not a URL) stops the whole post with a ConfigError naming them all."""
+    missing, or not a URL urllib can post to, stops the whole post with a ConfigError
+    naming them all (a malformed one found while posting would leave the groups before
+    it posted and the rest not)."""
     problems: list[tuple[str, str]] = []  # (config key, what is wrong)
+    unset = malformed = False
     robots = {}
     for group in groups:
         where = f"leaderboard.groups[{_index(group, settings)}]"
         url = environ.get(group.webhook_env, "").strip()
+        problem = url_problem(url) if url else None
         if not url:
+            unset = True
             problems.append((f"{where}.webhook_env", f"group '{group.name}' ({group.platform}): the environment "
                                                      f"variable {group.webhook_env} is not set (it holds the "
                                                      "robot's webhook URL)"))
-        elif not re.match(r"https?://", url):
+        elif problem:
+            malformed = True
             problems.append((f"{where}.webhook_env", f"group '{group.name}' ({group.platform}): "
-                                                     f"{group.webhook_env} is not a webhook URL (it should start "
-                                                     "with https://)"))
+                                                     f"{group.webhook_env} is not a webhook URL ({problem})"))
         secret = environ.get(group.secret_env, "").strip() if group.secret_env else None
         if group.secret_env and not secret:
+            unset = True
             problems.append((f"{where}.secret_env", f"group '{group.name}' ({group.platform}): the environment "
                                                     f"variable {group.secret_env} is not set (it holds the robot's "
                                                     "signing secret)"))
         robots[group.name] = Robot(group, url, secret)
     if problems:
         listing = "; ".join(text for _key, text in problems)
+        remedies = "; ".join(remedy for wanted, remedy in (
+            (unset, "export the variables in the environment the command runs in (for cron: in the crontab or "
+                    "the script it runs)"),
+            (malformed, "copy the webhook URL again from the robot's settings in the group into the variable"),
+        ) if wanted)
         raise ConfigError(f"{listing}. Nothing was posted to any group.", key=problems[0][0],
-                          hint="Export the variables in the environment the command runs in (for cron: in the "
-                               "crontab or the script it runs), then post again.")
+                          hint=f"{remedies[0].upper()}{remedies[1:]}, then post again.")
     return robots
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import socket
@@ -43,7 +44,38 @@ class Robot:
     @property
     def host(self) -> str:
         """Safe to print: the URL's query (WeCom key, DingTalk token) and path (Feishu hook) are credentials."""
-        return urllib.parse.urlsplit(self.url).hostname or "?"
+        try:
+            return urllib.parse.urlsplit(self.url).hostname or "?"
+        except ValueError:  # a malformed host ("http://[bad/x"): its failure says so, not this
+            return "?"
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a webhook URL, in words that never repeat it (its path and
+    query hold the robot's credential); None when it can be posted to. urllib checks a URL
+    only as it sends, and then says so with a ValueError, or with a URLError that reads as
+    the network being down (and so would be retried)."""
+    odd = next((character for character in url
+                if character.isspace() or not character.isprintable() or not character.isascii()), None)
+    if odd is not None:
+        if odd.isspace():
+            return "it contains a space, a tab or a line break"
+        if not odd.isprintable():
+            return "it contains a control character"
+        return f"it contains '{odd}', which a URL cannot hold"
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:  # an unclosed or invalid [IPv6] host
+        return "its host is not valid"
+    if parts.scheme not in ("http", "https"):
+        return "it should start with https://"
+    if not parts.hostname:
+        return "it has no host"
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or out of range
+        port = 0
+    return "its port is not a number from 1 to 65535" if port == 0 else None
 
 
 # --------------------------------------------------------------------------- signing
@@ -167,6 +199,13 @@ def _transport_failure(error: Exception, robot: Robot, timeout_s: float) -> Answ
                   f"check the network and {robot.group.webhook_env}, or {LATER}", temporary=True)
 
 
+def _malformed_url(robot: Robot, problem: str) -> Answer:
+    """A URL no try can post to: final, since waiting does not mend it."""
+    env = robot.group.webhook_env
+    return Answer(f"{env} is not a webhook URL ({problem})",
+                  f"set {env} to the webhook URL the robot's settings in the group show", temporary=False)
+
+
 # --------------------------------------------------------------------------- posting
 
 
@@ -221,13 +260,22 @@ class Poster:
         raise AssertionError("unreachable")
 
     def _post_once(self, message: Message, robot: Robot) -> Answer | None:
+        problem = url_problem(robot.url)
+        if problem:
+            return _malformed_url(robot, problem)
         url, payload = signed(message, robot.url, robot.secret, self.clock())
-        request = urllib.request.Request(url, data=body_bytes(payload), method="POST",
-                                         headers={"Content-Type": "application/json; charset=utf-8"})
         # A timeout may hide a message that did arrive; retrying it risks a copy in the group,
         # which is better than a board that silently never comes.
         try:
+            request = urllib.request.Request(url, data=body_bytes(payload), method="POST",
+                                             headers={"Content-Type": "application/json; charset=utf-8"})
             with self.opener.open(request, timeout=self.settings.timeout_s) as response:
-                return read_answer(message.group, response.status, response.read())
+                status, body = response.status, response.read()
         except (urllib.error.URLError, OSError) as error:  # HTTPError is a URLError
             return _transport_failure(error, robot, self.settings.timeout_s)
+        except (http.client.InvalidURL, ValueError) as error:
+            # A URL url_problem passed that urllib still refuses (InvalidURL is no ValueError):
+            # that group's failure, not the run's, so the other groups and the summary go on.
+            # The error's own words may quote the URL's path and query, so only its type.
+            return _malformed_url(robot, f"urllib refused it: {error.__class__.__name__}")
+        return read_answer(message.group, status, body)
