@@ -180,7 +180,7 @@ def render_boards(board: Board, folder: Path, settings: Settings, generated_at: 
     # Every board in the configured language; another language only where a group asks for it.
     wanted = {(scope, settings.locale) for scope in scopes} | {
         (None if g.board == COMPANY else g.board, g.locale) for g in leaderboard.groups if g.locale}
-    made: dict[tuple[str | None, str], tuple[object, Path]] = {}
+    made: dict[tuple[str | None, str], tuple[object, Path, str]] = {}
     for scope in sorted(scopes, key=lambda s: (s is not None, s or "")):
         for locale in [locale for locale in locales if (scope, locale) in wanted]:
             context = render.board_context(board, locale=locale, company_name=settings.company.name, scope=scope,
@@ -195,13 +195,13 @@ def render_boards(board: Board, folder: Path, settings: Settings, generated_at: 
             render.render_board_image(context, png, user_templates)
             write_bytes(text, render.board_markdown(context, "markdown").encode("utf-8"))
             documents += [pdf, png, text]
-            made[(scope, locale)] = (context, png)
+            made[(scope, locale)] = (context, png, render.board_image_checksum(context, user_templates))
     posts = []
     for group in leaderboard.groups:
         scope = None if group.board == COMPANY else group.board
-        context, png = made[(scope, group.locale or settings.locale)]
+        context, png, image_checksum = made[(scope, group.locale or settings.locale)]
         posts.append(BoardPost(group, context.title, render.board_markdown(context, group.platform),
-                               png.read_bytes()))
+                               png.read_bytes(), image_checksum))
     return documents, posts
 
 

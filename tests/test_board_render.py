@@ -295,6 +295,16 @@ def test_the_png_is_phone_sized(rendered):
         assert image.height > image.width  # a portrait page the chat shows at full width
 
 
+def test_the_pictures_checksum_is_of_what_it_shows_not_of_when_it_was_made(rendered):
+    # The chat ledger knows a posted picture by this checksum: its bytes differ on each run.
+    ctx = rendered["zh"][0]
+    later = dataclasses.replace(ctx, generated_at="2026-10-16T09:45:12+08:00", version="other")
+    headline = dataclasses.replace(ctx.headline, attainment_to_date=ctx.headline.attainment_to_date + 0.01)
+    assert render.board_image_checksum(later) == render.board_image_checksum(ctx)
+    assert render.board_image_checksum(dataclasses.replace(ctx, headline=headline)) != render.board_image_checksum(ctx)
+    assert render.board_image_checksum(rendered["en"][0]) != render.board_image_checksum(ctx)
+
+
 def test_chat_text_per_platform(rendered, boards):
     ctx = rendered["zh"][0]
     wecom, dingtalk, feishu, plain = (render.board_markdown(ctx, platform) for platform in render.PLATFORMS)

@@ -378,6 +378,24 @@ def test_changed_board_is_posted_again_only_when_asked(robots, environ, fake, tm
     assert reposted.lines() == ["华东销售部群 (dingtalk): 1 posted"]
 
 
+def test_a_picture_is_known_by_what_it_shows_not_by_its_bytes(robots, environ, fake, tmp_path):
+    # The board's picture prints when it was made: a rerun of the same board makes other bytes.
+    made_later = io.BytesIO()
+    Image.new("RGB", (1080, 320), (250, 250, 251)).save(made_later, format="PNG")
+    assert made_later.getvalue() != png()
+    post([BoardPost(WECOM, TITLE, board(5), png(), "shows-A")], tmp_path, environ, fake)
+
+    same = post([BoardPost(WECOM, TITLE, board(5), made_later.getvalue(), "shows-A")], tmp_path, environ, fake,
+                repost_changed=True)
+    assert same.lines() == ["全员大群 (wecom): 2 already posted before"]
+    assert len(robots.requests) == 2
+
+    other = post([BoardPost(WECOM, TITLE, board(5), made_later.getvalue(), "shows-B")], tmp_path, environ, fake)
+    assert other.lines() == ["全员大群 (wecom): 1 already posted before; 1 posted before with other content, not "
+                             "posted again (pass --repost-changed to post them)"]
+    assert len(robots.requests) == 2
+
+
 # --------------------------------------------------------------------------- dry run
 
 

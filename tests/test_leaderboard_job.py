@@ -5,6 +5,7 @@ against yesterday's board, a team's group that never sees another team, posting 
 from __future__ import annotations
 
 import json
+import shutil
 import struct
 from pathlib import Path
 
@@ -127,6 +128,34 @@ def test_live_post_then_a_rerun_posts_nothing_and_a_wrong_secret_names_the_group
     wrong = leaderboard(outputs, config, "--as-of", "2026-10-17", "--post", "--live")
     assert wrong.exit_code == 2, wrong.output
     assert "华东群 (dingtalk): " in wrong.output and "310000" in wrong.output
+
+
+def test_a_rerun_of_the_same_board_posts_nothing_and_a_changed_figure_is_a_changed_board(config, robots, tmp_path):
+    outputs = tmp_path / "out"
+    first = leaderboard(outputs, config, "--as-of", "2026-10-16", "--post", "--live")
+    assert first.exit_code == 0, first.output
+    posted = len(robots.accepted())
+
+    # The same inputs again, with leave to repost a changed board: it is the same board (its
+    # picture was made again, at another second), so nothing goes twice.
+    again = leaderboard(outputs, config, "--as-of", "2026-10-16", "--post", "--live", "--repost-changed")
+    assert again.exit_code == 0, again.output
+    assert "销售全员群 (wecom): 2 already posted before" in again.output
+    assert "other content" not in again.output
+    assert len(robots.accepted()) == posted
+
+    # One sale of 12 October ten times larger: the text and the picture both show other figures.
+    inputs = tmp_path / "inputs"
+    shutil.copytree(SAMPLE_INPUTS, inputs)
+    sale = "SO2610-00017,1,2026-10-12,E003,C0057,数字测温仪,7,14660.80,9686.15,加急发货"
+    text = (inputs / "sales.csv").read_bytes().decode("gb18030")
+    assert text.count(sale) == 1
+    (inputs / "sales.csv").write_bytes(text.replace(sale, sale.replace("14660.80", "146608.00")).encode("gb18030"))
+    changed = leaderboard(outputs, config, "--as-of", "2026-10-16", "--post", "--live", inputs=inputs)
+    assert changed.exit_code == 0, changed.output
+    assert ("销售全员群 (wecom): 2 posted before with other content, not posted again (pass --repost-changed to "
+            "post them)") in changed.output
+    assert len(robots.accepted()) == posted
 
 
 def test_a_malformed_webhook_url_is_exit_2_before_any_group_is_posted_to(config, robots, tmp_path, monkeypatch):

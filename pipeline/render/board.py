@@ -9,7 +9,9 @@ percent-only board carries no amount at all, so no template can show one.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import io
 import tempfile
 from dataclasses import dataclass
@@ -398,6 +400,15 @@ def render_board_image(context: BoardContext, target: Path, user_templates: Path
         phone = Path(scratch) / "phone.pdf"
         render_board_phone_pdf(context, phone, user_templates)
         return render_board_png(phone, target)
+
+
+def board_image_checksum(context: BoardContext, user_templates: Path | None = None) -> str:
+    """What the phone image shows, as a checksum: its page before layout, the moment it
+    was made and the salespack version left out. The chat ledger knows the posted picture
+    by this, not by its bytes, which change on every run (the page prints its generation
+    time, and a working folder's own copy of the template keeps printing it)."""
+    timeless = dataclasses.replace(context, generated_at="", version="")
+    return hashlib.sha256(board_html(timeless, "phone", user_templates).encode("utf-8")).hexdigest()
 
 
 # --- chat text --------------------------------------------------------------------------------

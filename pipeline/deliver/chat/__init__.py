@@ -42,6 +42,9 @@ class BoardPost:
     title: str            # "业绩排行榜 2026-11-27": DingTalk's message title, Feishu's card header
     markdown: str         # the board as chat markdown in the group's language; split here to the platform's limit
     image: bytes | None   # the board's PNG: WeCom gets it as an image message; DingTalk and Feishu cannot take it
+    # What the picture shows (render.board.board_image_checksum): the ledger's checksum for it,
+    # since its bytes differ on every run of the same board. None: the checksum of its bytes.
+    image_checksum: str | None = None
 
 
 class Failure(NamedTuple):
@@ -113,7 +116,7 @@ def post_boards(posts: list[BoardPost], key: str, folder: Path, settings: Leader
     _one_post_per_group(posts)
     report = ChatReport(key, live, [post.group for post in posts])
     for post in posts:
-        messages, refusal = plan_messages(post.group, post.title, post.markdown, post.image)
+        messages, refusal = plan_messages(post.group, post.title, post.markdown, post.image, post.image_checksum)
         report.messages += messages
         if refusal:
             report.failed.append(Failure(post.group.name, f"{post.group.name} ({post.group.platform}): {refusal}",

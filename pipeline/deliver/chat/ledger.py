@@ -17,7 +17,7 @@ create table if not exists posts (
     number integer not null,      -- the message's place in the group's board, from 1
     platform text not null,
     kind text not null,           -- markdown | image | card
-    checksum text not null,       -- of the content, without the signature
+    checksum text not null,       -- of the content, without the signature; a picture's of what it shows
     state text not null,          -- posted | failed
     attempts integer not null default 0,
     error text,

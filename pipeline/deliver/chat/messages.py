@@ -45,10 +45,15 @@ class Message:
     count: int
     kind: str
     payload: dict
+    shown_checksum: str | None = None  # of what it shows, for a payload that differs on every run (the picture)
 
     @cached_property
     def checksum(self) -> str:
-        """Of the content as posted, without the signature (which changes with the time)."""
+        """What the ledger compares: ``shown_checksum`` when given (the board's picture prints
+        when it was made), else of the content as posted, without the signature (which changes
+        with the time)."""
+        if self.shown_checksum is not None:
+            return self.shown_checksum
         canonical = json.dumps(self.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -147,11 +152,13 @@ def image_refusal(image: bytes) -> str | None:
     return None
 
 
-def plan_messages(group: ChatGroup, title: str, markdown: str, image: bytes | None) -> tuple[list[Message], str | None]:
+def plan_messages(group: ChatGroup, title: str, markdown: str, image: bytes | None,
+                  image_checksum: str | None = None) -> tuple[list[Message], str | None]:
     """The messages ``group`` gets for one board, in posting order, and why its picture
-    is left out when WeCom would refuse it (the text still goes)."""
+    is left out when WeCom would refuse it (the text still goes). ``image_checksum``: what
+    the picture shows, the ledger's checksum for its message (else that of its bytes)."""
     if group.platform == "wecom":
-        return _wecom(group, markdown, image)
+        return _wecom(group, markdown, image, image_checksum)
     if image is not None:
         # DingTalk robots take a picture only as a public URL, Feishu bots only as an image_key
         # uploaded by an app: neither can take the PNG itself, and the markdown is the whole board.
@@ -167,11 +174,12 @@ def plan_messages(group: ChatGroup, title: str, markdown: str, image: bytes | No
             for number, text in enumerate(contents, start=1)], None
 
 
-def _wecom(group: ChatGroup, markdown: str, image: bytes | None) -> tuple[list[Message], str | None]:
+def _wecom(group: ChatGroup, markdown: str, image: bytes | None,
+           image_checksum: str | None) -> tuple[list[Message], str | None]:
     """The markdown in pieces of at most 4096 bytes, then the picture."""
     payloads = [("markdown", wecom_markdown(text)) for text in split_text(markdown, WECOM_MARKDOWN_BYTES)]
     refusal = image_refusal(image) if image is not None else None
     if image is not None and refusal is None:
         payloads.append(("image", wecom_image(image)))
-    return [Message(group, number, len(payloads), kind, payload)
+    return [Message(group, number, len(payloads), kind, payload, image_checksum if kind == "image" else None)
             for number, (kind, payload) in enumerate(payloads, start=1)], refusal
