@@ -260,3 +260,20 @@ def test_a_period_that_has_not_begun_is_refused(sample_copy, tmp_path):
     assert "Error: 2099-03 has not begun yet (today is " in result.output
     assert "its pack would be all zeros" in result.output
     assert not (tmp_path / "out" / "2099-03").exists()
+
+
+def test_sales_that_begin_inside_the_year_are_said_under_the_results(sample_copy, tmp_path):
+    """Exporting only the month is a common shortcut: the year to date then counts October
+    alone against ten months of targets, and every customer is new. The pack says so."""
+    sales = sample_copy / "sales.csv"
+    lines = sales.read_text(encoding="gb18030").splitlines(keepends=True)
+    kept = [lines[0]] + [line for line in lines[1:] if line.split(",")[0].startswith("SO2610")]
+    assert 200 < len(kept) < len(lines)
+    sales.write_text("".join(kept), encoding="gb18030")
+    out = tmp_path / "out"
+    result = invoke("run", "--inputs", str(sample_copy), "--outputs", str(out), "--period", "2026-10",
+                    "--config", str(SAMPLE_CONFIG))
+    assert result.exit_code == 0, result.output
+    text = pdf_text(out / "2026-10" / "summary-pack.pdf").replace("\n", "")
+    assert "销售数据始于2026年10月：累计数据的销售额从该月算起，而任务额从其区间之初算起。" in text
+    assert "由于没有更早的销售数据，本期所有有订单的客户均计为新客户。" in text

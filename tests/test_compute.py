@@ -208,3 +208,18 @@ def test_missing_stretch_stays_empty_not_zero():
     plan["period"] = pd.PeriodIndex(plan["period"], freq="M")
     stretch = targets.rep_budget(plan, "stretch")
     assert pd.isna(stretch.loc["R1", P])
+
+
+@pytest.mark.parametrize(("first_month", "period", "expected"), [
+    ("2026-10", "2026-10", "2026-10"),   # only the month exported
+    ("2026-03", "2026-10", "2026-03"),   # inside the year to date
+    ("2026-01", "2026-10", None),        # from the year's first month: the year to date is whole
+    ("2025-09", "2026-10", None),        # from an earlier year
+    ("2026-11", "2026-10", None),        # after the period: nothing of it counts
+    ("2026-11", "2026Q4", "2026-11"),    # inside a quarter
+])
+def test_history_begins_inside_the_year(first_month, period, expected):
+    from pipeline.compute import history_begins_inside
+    rows = pd.DataFrame({"month": pd.PeriodIndex([first_month, "2026-12"], freq="M")})
+    found = history_begins_inside(rows, pd.Period(period, freq="Q" if "Q" in period else "M"))
+    assert found == (pd.Period(expected, freq="M") if expected else None)

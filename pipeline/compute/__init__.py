@@ -54,6 +54,7 @@ class PeriodFigures:
     # The earlier periods a change compares with (P-1, a year earlier) that begin before
     # the sales data do, and the data's first month: the pack says so under the results.
     partly_covered: list[tuple[pd.Period, pd.Period]] = default(default_factory=list)
+    history_begins: pd.Period | None = None  # the sales data begin inside P's year: the pack says so
 
 
 def _ranked(figures: pd.DataFrame, eligible: pd.Series, tie_break: pd.Index) -> pd.DataFrame:
@@ -131,6 +132,7 @@ def compute_period(frames: dict[str, pd.DataFrame], period: pd.Period, settings:
                             work, plan, calendar_known, stretch_at_target(counted_at_target, period, teams.index))
     figures.in_progress = today is not None and periods.last_day(period) >= pd.Timestamp(today)
     figures.partly_covered = partly_covered(rows, period)
+    figures.history_begins = history_begins_inside(rows, period)
     if periods.kind(period) != periods.MONTH:
         figures.months = pd.concat([
             sales.month_by_month(rows, "rep_id", reps.index, period, goals["rep_id"]).assign(grain="rep"),
@@ -153,6 +155,19 @@ def partly_covered(sales_rows: pd.DataFrame, period: pd.Period) -> list[tuple[pd
     earlier = [period - 1, periods.year_earlier(period)]
     return [(each, first) for each in dict.fromkeys(earlier)
             if periods.months_of(each)[0] < first <= periods.months_of(each)[-1]]
+
+
+def history_begins_inside(sales_rows: pd.DataFrame, period: pd.Period) -> pd.Period | None:
+    """The sales data's first month when it falls after the first month of P's year and
+    not after P's last month: the year-to-date figures (and maybe the quarter's) then count
+    revenue only from it, against targets from the start of the range, and when it is in P,
+    every customer of P is new (kpis.md: "first sales row ever ... is in P"), for want of
+    earlier rows."""
+    if sales_rows.empty:
+        return None
+    first, months = sales_rows["month"].min(), periods.months_of(period)
+    year_start = pd.Period(year=months[0].year, month=1, freq="M")
+    return first if year_start < first <= months[-1] else None
 
 
 def next_period_targets(goals: dict[str, pd.DataFrame], teams: pd.Index, months: list[pd.Period]) -> pd.DataFrame:

@@ -107,6 +107,8 @@ class PackContext:
     # (earlier period's label, the data's first month's label) for each change that
     # compares with a period the sales data cover only in part
     partly_covered: list[tuple[str, str]] = field(default_factory=list)
+    history_begins: str | None = None  # the month the sales data begin, inside the year to date
+    history_begins_in_period: bool = False  # ... and inside the period: every customer counts as new
     months_without_target: list[str] = field(default_factory=list)  # the company's, in a quarter or a year
     key_points: list = field(default_factory=list)  # render.key_points.Sentence, in order
     charts: dict[str, str] = field(default_factory=dict)
@@ -183,6 +185,9 @@ def pack_context(figures: PeriodFigures, reconciliation: dict[str, Reconciliatio
     context.kind, context.in_progress = periods.kind(figures.period), figures.in_progress
     context.partly_covered = [(period_label(earlier, locale), period_label(first, locale))
                               for earlier, first in figures.partly_covered]
+    if figures.history_begins is not None:
+        context.history_begins = period_label(figures.history_begins, locale)
+        context.history_begins_in_period = figures.history_begins >= periods.months_of(figures.period)[0]
     if context.kind != periods.MONTH:
         own = figures.months[figures.months["grain"] == ("team" if scope else "company")]
         own = own[own["key"] == (scope or "company")]
