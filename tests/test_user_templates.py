@@ -167,3 +167,23 @@ def test_a_users_templates_travel_to_a_worker_as_data(tmp_path):
     plain = render_pack_part(html, None, True)
     (tmp_path / "plain.pdf").write_bytes(plain.data("part.pdf"))
     assert "BUNDLED-THEME" not in pdf_text(tmp_path / "plain.pdf")
+
+
+def test_a_missing_image_in_a_users_template_is_exit_2_naming_it_and_found_once_put_there(monkeypatch, tmp_path):
+    folder = tmp_path / "org"
+    assert invoke("init", str(folder)).exit_code == 0
+    edit(folder / "templates", PACK, "<body>", '<body><img src="images/logo.png" alt="logo">')
+    outputs = tmp_path / "out"
+    result = run_in(folder, monkeypatch, outputs)
+    assert result.exit_code == 2, result.output
+    first = result.output.splitlines()[0]
+    assert first.startswith("Error: while making summary-pack.pdf: the templates link to images/logo.png, which is "
+                            f"in no templates folder ({(folder / 'templates').resolve()}; "), first
+    assert "Put the file in your templates folder, at that path" in result.output
+    assert "Internal error" not in result.output
+    # Put there, it is found: the user's folder is searched first.
+    from PIL import Image
+    (folder / "templates" / "images").mkdir()
+    Image.new("RGB", (40, 20), "red").save(folder / "templates" / "images" / "logo.png")
+    result = run_in(folder, monkeypatch, outputs)
+    assert result.exit_code == 0, result.output

@@ -47,6 +47,10 @@ class RefusedURL(ValueError):
     pass
 
 
+class MissingTemplateFile(RefusedURL):
+    """A template or stylesheet names a file that none of the templates folders holds."""
+
+
 class GuardedFetcher(URLFetcher):
     """Fetch only ``data:`` URIs and files under ``roots``; refuse everything else.
 
@@ -67,8 +71,19 @@ class GuardedFetcher(URLFetcher):
         if scheme == "file":
             path = Path(unquote(urlparse(url).path)).resolve()
             if any(path.is_relative_to(root) for root in self.roots):
-                return super().fetch(self._override(path).as_uri(), headers)
+                found = self._override(path)
+                if not found.is_file():
+                    raise MissingTemplateFile(self._missing(path))
+                return super().fetch(found.as_uri(), headers)
         raise RefusedURL(f"refused to fetch {url[:120]}: only files of the templates folders are allowed")
+
+    def _missing(self, path: Path) -> str:
+        """Where the link was looked for, named as the user wrote it: relative to the
+        templates folder (documents take the project's as their base; a user's copy wins)."""
+        project = PROJECT_TEMPLATES.resolve()
+        named = path.relative_to(project).as_posix() if path.is_relative_to(project) else str(path)
+        folders = [str(root) for root in self.overrides] + [f"{project} (the project's)"]
+        return f"the templates link to {named}, which is in no templates folder ({'; '.join(folders)})"
 
     def _override(self, path: Path) -> Path:
         project = PROJECT_TEMPLATES.resolve()
@@ -209,6 +224,10 @@ def render_fault(document: str):
         if isinstance(error, (KeyboardInterrupt, SystemExit)):
             raise
         refused = error.__cause__ if isinstance(error.__cause__, RefusedURL) else None
+        if isinstance(refused, MissingTemplateFile):
+            raise TemplateError(f"while making {document}: {refused}.", hint=(
+                "Put the file in your templates folder, at that path, or fix the link in the template or "
+                "stylesheet that names it.")) from None
         if refused is not None:
             raise TemplateError(f"while making {document}: {refused}", hint=(
                 "Fix the link in your templates folder's template or stylesheet: it may only name files of "
