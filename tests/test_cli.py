@@ -277,3 +277,19 @@ def test_sales_that_begin_inside_the_year_are_said_under_the_results(sample_copy
     text = pdf_text(out / "2026-10" / "summary-pack.pdf").replace("\n", "")
     assert "销售数据始于2026年10月：累计数据的销售额从该月算起，而任务额从其区间之初算起。" in text
     assert "由于没有更早的销售数据，本期所有有订单的客户均计为新客户。" in text
+
+
+def test_a_certificate_prints_the_pledge_as_signed_to_the_fen(sample_copy, tmp_path):
+    pledges = sample_copy / "pledges.csv"
+    text = pledges.read_text(encoding="gb18030")
+    row = next(line for line in text.splitlines() if line.startswith("2026-11,E005,"))
+    fields = row.split(",")
+    fields[3] = "545678.90"
+    pledges.write_text(text.replace(row, ",".join(fields)), encoding="gb18030")
+    out = tmp_path / "out"
+    result = invoke("certificates", "--inputs", str(sample_copy), "--outputs", str(out), "--period", "2026-11",
+                    "--config", str(SAMPLE_CONFIG))
+    assert result.exit_code == 0, result.output
+    folder = out / "certificates" / "2026-11" / "certificates"
+    certificate = next(path for path in folder.iterdir() if path.name.startswith("E005-2026-11-"))
+    assert "54.56789" in pdf_text(certificate).replace(" ", "")  # 545,678.90 yuan in 万元, not 54.57

@@ -32,6 +32,17 @@ def test_money_in_wan_yuan_and_thousands(fen, zh, en):
     assert filters.money(fen, "en") == en
 
 
+@pytest.mark.parametrize("fen, zh, en", [
+    (54_567_800, "54.5678", "545.678"),      # a pledge of 545,678 yuan, as signed: not 54.57
+    (54_000_000, "54.00", "540.00"),         # a round one keeps money's two decimals
+    (123_456_789_012, "123,456.789012", "1,234,567.89012"),  # to the fen
+    (None, "—", "—"),
+])
+def test_exact_money_keeps_every_decimal_an_amount_has(fen, zh, en):
+    assert filters.exact_money(fen, "zh_CN") == zh
+    assert filters.exact_money(fen, "en") == en
+
+
 def test_yuan_percent_and_dash():
     assert filters.yuan(123450) == "1,234.50"
     assert filters.pct(0.97315) == "97.3%"

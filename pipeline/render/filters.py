@@ -38,6 +38,16 @@ def money(fen, locale: str = "zh_CN") -> str:
 UNIT_FEN = {"wan": 1_000_000, "thousand": 100_000}
 
 
+def exact_money(fen, locale: str = "zh_CN") -> str:
+    """An amount as ``money`` shows it, with the further decimals it needs to be exact
+    (545,678 yuan: 54.5678 万元, not 54.57): what a pledge promises is what it is settled on."""
+    if is_empty(fen):
+        return DASH
+    value = Decimal(int(fen)) / Decimal(UNIT_FEN[_unit(locale)])
+    decimals = max(2, -value.normalize().as_tuple().exponent)
+    return format_decimal(value, format="#,##0." + "0" * decimals, locale=_babel_locale(locale))
+
+
 def _unit(locale: str) -> str:
     return "wan" if locale.startswith("zh") else "thousand"
 
@@ -102,6 +112,7 @@ def listing(items, locale: str = "zh_CN") -> str:
 def register(environment, locale: str) -> None:
     environment.filters.update({
         "money": lambda v: money(v, locale),
+        "exact_money": lambda v: exact_money(v, locale),
         "yuan": lambda v: yuan(v, locale),
         "wan_yuan": wan_yuan,
         "pct": pct,
