@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from . import __version__
-from .compute.leaderboard import Board, compute_board, first_day_shown
+from .compute.leaderboard import Board, compute_board, first_day_shown, working_days_shown
 from .compute.organisation import COMPANY
 from .config import Settings
 from .errors import InputError, PeriodError
@@ -142,7 +142,8 @@ def run_leaderboard(inputs: Path, outputs: Path, as_of: dt.date, settings: Setti
                                hint="Fix these rows in the exports and run again, or pass --lenient to "
                                     "post a provisional board without them.")
         month = pd.Period(as_of, freq="M")
-        if not allow_empty:
+        # A board of zeros is expected only when its days are all holidays and weekends.
+        if not allow_empty and working_days_shown(as_of, weekly, settings.plan):
             require_sales_to_date(validated.frames["sales"], first_day_shown(as_of, weekly), as_of, inputs)
         board = compute_board(validated.frames, as_of, settings, weekly=weekly,
                               previous=previous_ranks(outputs, month, "week" if weekly else "day", as_of))

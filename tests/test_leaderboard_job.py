@@ -219,29 +219,61 @@ def test_a_weekly_board_whose_month_has_not_sold_yet_shows_its_week(tmp_path):
     assert company["revenue_to_date"] == 0
 
 
-@pytest.mark.parametrize("extra, said, hint", [
-    # 1-7 October 2026: the National Day holiday; the export runs from 2025-09-01 to 2026-10-30.
-    (("--as-of", "2026-10-03"),
-     "no sale is dated from 2026-10-01 to 2026-10-03 in the sales export, whose rows run from 2025-09-01 to "
+def without_early_october(folder: Path) -> Path:
+    """A copy of the sample whose sales export lacks the rows of 1-12 October 2026 (it still
+    runs to 30 October): a gap of working days inside the export."""
+    import re
+    import shutil
+    inputs = folder / "inputs"
+    shutil.copytree(SAMPLE_INPUTS, inputs)
+    sales = inputs / "sales.csv"
+    lines = sales.read_text(encoding="gb18030").splitlines(keepends=True)
+
+    def early_october(line: str) -> bool:
+        fields = line.split(",")
+        year, month, day = (int(part) for part in re.findall(r"\d+", fields[2])[:3])
+        return (year, month) == (2026, 10) and day <= 12
+    kept = [lines[0]] + [line for line in lines[1:] if not early_october(line)]
+    assert len(kept) < len(lines)
+    sales.write_text("".join(kept), encoding="gb18030")
+    return inputs
+
+
+@pytest.mark.parametrize("extra, gap, said, hint", [
+    (("--as-of", "2026-10-12"), True,
+     "no sale is dated from 2026-10-01 to 2026-10-12 in the sales export, whose rows run from 2025-09-01 to "
      "2026-10-30: the board would show no revenue at all.",
      "If nothing was sold on those days (a holiday, say), pass --allow-empty"),
-    # The week of Monday 5 October and the month to date are both inside the holiday.
-    (("--week", "--as-of", "2026-10-07"),
-     "no sale is dated from 2026-10-01 to 2026-10-07 in the sales export, whose rows run from 2025-09-01",
-     "pass --allow-empty"),
-    (("--as-of", "2025-08-15"),
+    (("--as-of", "2025-08-15"), False,
      "no sale is dated from 2025-08-01 to 2025-08-15 in the sales export, whose rows run from 2025-09-01 to "
      "2026-10-30: 2025-08-15 is before its first row",
      "Check --as-of (the export starts on 2025-09-01)"),
 ])
-def test_days_without_a_sale_inside_or_before_the_export_say_so(tmp_path, extra, said, hint):
+def test_days_without_a_sale_inside_or_before_the_export_say_so(tmp_path, extra, gap, said, hint):
     """The export is not stale (it has rows after these days): the message says which days
     have no sale and where the export's rows are, and does not ask to export it again."""
-    result = leaderboard(tmp_path / "out", SAMPLE_CONFIG, *extra)
+    inputs = without_early_october(tmp_path) if gap else SAMPLE_INPUTS
+    result = leaderboard(tmp_path / "out", SAMPLE_CONFIG, *extra, inputs=inputs)
     assert result.exit_code == 2, result.output
     text = " ".join(result.output.split())
     assert said in text and hint in text
     assert "newest row" not in text and "Export the sales again and rerun" not in text
+
+
+@pytest.mark.parametrize("extra", [
+    ("--as-of", "2026-10-03"),            # 1-3 October: the National Day holiday
+    ("--week", "--as-of", "2026-10-07"),  # its week and the month so far: all holiday
+])
+def test_a_board_of_holidays_only_is_made_without_sales(tmp_path, extra):
+    """No working day among the days shown: no sale is expected, so zeros are no sign of a
+    stale export (the daily cron runs through the holiday without --allow-empty)."""
+    result = leaderboard(tmp_path / "out", SAMPLE_CONFIG, *extra)
+    assert result.exit_code == 0, result.output
+    made = [path for path in (tmp_path / "out" / "leaderboard").iterdir()]
+    assert len(made) == 1, made
+    company = list(openpyxl.load_workbook(made[0] / "leaderboard.xlsx", read_only=True)["company"].values)
+    header, row = company[0], company[1]
+    assert row[header.index("revenue_to_date")] == 0
 
 
 def test_a_month_without_target_in_the_budget_keeps_the_revenue_ranking(tmp_path):

@@ -76,6 +76,15 @@ def first_day_shown(as_of: dt.date, weekly: bool) -> dt.date:
     return min(first, week_start(as_of)) if weekly else first
 
 
+def working_days_shown(as_of: dt.date, weekly: bool, plan: PlanSettings) -> int:
+    """The working days among the days a board's sales figures cover (``first_day_shown``
+    to D): none in a holiday such as the National Day week, when no sale is expected."""
+    first = first_day_shown(as_of, weekly)
+    months = list(pd.period_range(pd.Period(first, freq="M"), pd.Period(as_of, freq="M"), freq="M"))
+    calendar, _known = working_calendar(months, plan)
+    return working_days_to(calendar, first, as_of)
+
+
 def same_point_end(previous_month: pd.DataFrame, elapsed_working_days: int) -> dt.date | None:
     """The k-th working day of P-1, k = working days elapsed in P up to D (the whole of
     P-1 when it has fewer); None when k is 0 (nothing of P-1 compares)."""
