@@ -400,6 +400,31 @@ def test_missing_required_dataset(tmp_path):
     assert "Add budget.csv, budget.xlsx or budget.parquet" in message
 
 
+@pytest.mark.parametrize("name, said", [
+    ("budget.csv.csv", "budget.csv.csv (rename it budget.csv: Windows hides the second extension)"),
+    ("budget.xls", "budget.xls (an old Excel workbook: open it and save it as budget.xlsx)"),
+    ("budget.txt", "budget.txt (not read: save it as budget.csv or budget.xlsx)"),
+    ("budget-2026.csv", "budget-2026.csv (not read: only budget.csv, budget.xlsx or budget.parquet is)"),
+])
+def test_a_required_dataset_under_another_name_is_named(tmp_path, name, said):
+    required_folder(tmp_path, skip="budget")
+    (tmp_path / name).write_text("period,rep_id,team,target\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_inputs(tmp_path, Settings())
+    assert f"required dataset 'budget' (" in str(caught.value)
+    assert f"The folder has {said}." in str(caught.value)
+
+
+def test_an_optional_dataset_under_another_name_is_said(tmp_path, caplog):
+    required_folder(tmp_path)
+    (tmp_path / "trips.xls").write_bytes(b"\xd0\xcf\x11\xe0 an old workbook")
+    with caplog.at_level("WARNING", logger="salespack"):
+        tables = read_inputs(tmp_path, Settings())
+    assert "trips" not in tables
+    assert "no trips dataset is read" in caplog.text
+    assert "trips.xls (an old Excel workbook: open it and save it as trips.xlsx)" in caplog.text
+
+
 @pytest.mark.parametrize("header, near", [("金 额", "金 额"), ("amout", "amout")])
 def test_missing_required_column_suggests_the_close_header(tmp_path, header, near):
     path = write_csv(tmp_path / "sales.csv", [*SALES[:-1], header], sales_rows(["1"]))

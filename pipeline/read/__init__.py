@@ -6,6 +6,7 @@ parses and checks them. Only this stage opens input files.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,8 +16,10 @@ from ..config import Settings
 from ..contract import DATASETS
 from ..errors import InputError
 from .columns import match_columns
-from .files import load_csv, load_parquet, locate, sha256
+from .files import load_csv, load_parquet, locate, near_misses, sha256
 from .sheets import load_xlsx
+
+log = logging.getLogger("salespack")
 
 
 @dataclass
@@ -68,10 +71,15 @@ def read_inputs(folder: Path, settings: Settings) -> dict[str, RawTable]:
     for name, dataset in DATASETS.items():
         path = locate(folder, name)
         if path is None:
+            misses = near_misses(folder, name)
             if dataset.required_dataset:
-                raise InputError(f"required dataset '{name}' ({dataset.title_zh}) is missing.",
+                found = f" The folder has {'; '.join(misses)}." if misses else ""
+                raise InputError(f"required dataset '{name}' ({dataset.title_zh}) is missing.{found}",
                                  file=str(folder),
                                  hint=f"Add {name}.csv, {name}.xlsx or {name}.parquet to the inputs folder.")
+            if misses:  # an optional dataset left out by its file's name, not by choice
+                log.warning("%s: no %s dataset is read (%s); the folder has %s", folder, name, dataset.title_zh,
+                            "; ".join(misses))
             continue
         tables[name] = read_table(path, name, settings)
     return tables

@@ -34,6 +34,27 @@ def locate(folder: Path, dataset: str) -> Path | None:
     return found[0] if found else None
 
 
+def near_misses(folder: Path, dataset: str) -> list[str]:
+    """Files named like ``dataset`` that are not read, each with what to do: a hidden
+    double extension (sales.csv.csv), an old .xls, a text file."""
+    said = []
+    for path in sorted(folder.iterdir()):
+        name = path.name.casefold()
+        if not path.is_file() or not name.startswith(dataset) or (path.stem.casefold() == dataset
+                                                                  and path.suffix.casefold() in SUFFIXES):
+            continue
+        inner = Path(path.stem).suffix.casefold()
+        if Path(path.stem).stem.casefold() == dataset and inner in SUFFIXES:
+            said.append(f"{path.name} (rename it {dataset}{inner}: Windows hides the second extension)")
+        elif path.stem.casefold() == dataset and path.suffix.casefold() == ".xls":
+            said.append(f"{path.name} (an old Excel workbook: open it and save it as {dataset}.xlsx)")
+        elif path.stem.casefold() == dataset:
+            said.append(f"{path.name} (not read: save it as {dataset}.csv or {dataset}.xlsx)")
+        else:
+            said.append(f"{path.name} (not read: only {dataset}.csv, {dataset}.xlsx or {dataset}.parquet is)")
+    return said
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
