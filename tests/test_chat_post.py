@@ -235,6 +235,28 @@ def test_silent_robot_is_given_the_timeout_then_retried(environ, fake, tmp_path)
     assert report.exit_code() == TRY_AGAIN_LATER
 
 
+def test_a_garbled_answer_is_that_group_s_failure_retried_not_an_internal_error(environ, fake, tmp_path):
+    """A proxy or robot that answers something other than HTTP (no status line)."""
+    import threading
+    with socket.create_server(("127.0.0.1", 0)) as garbling:
+        def answer_garbage():
+            for _ in range(2):  # the first try and its retry
+                connection, _address = garbling.accept()
+                with connection:
+                    connection.recv(65536)
+                    connection.sendall(b"HELLO THERE\r\n\r\n")
+        thread = threading.Thread(target=answer_garbage, daemon=True)
+        thread.start()
+        environ["SALESPACK_WECOM_ALL"] = f"http://127.0.0.1:{garbling.getsockname()[1]}/cgi-bin/webhook/send?key=k"
+
+        report = post([BoardPost(WECOM, TITLE, board(3), None)], tmp_path, environ, fake, retries=1)
+        thread.join(10)
+
+    assert report.lines() == ["全员大群 (wecom): FAILED: 127.0.0.1: a garbled HTTP answer (BadStatusLine), still "
+                              "after 2 tries: post again later"]
+    assert report.exit_code() == TRY_AGAIN_LATER
+
+
 # --------------------------------------------------------------------------- DingTalk
 
 

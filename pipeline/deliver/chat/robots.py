@@ -278,4 +278,8 @@ class Poster:
             # that group's failure, not the run's, so the other groups and the summary go on.
             # The error's own words may quote the URL's path and query, so only its type.
             return _malformed_url(robot, f"urllib refused it: {error.__class__.__name__}")
+        except http.client.HTTPException as error:
+            # A garbled answer (no HTTP status line, a body cut short): a proxy's or the
+            # robot's hiccup, as a dropped connection is.
+            return Answer(f"{robot.host}: a garbled HTTP answer ({error.__class__.__name__})", LATER, temporary=True)
         return read_answer(message.group, status, body)
