@@ -293,3 +293,26 @@ def test_a_certificate_prints_the_pledge_as_signed_to_the_fen(sample_copy, tmp_p
     folder = out / "certificates" / "2026-11" / "certificates"
     certificate = next(path for path in folder.iterdir() if path.name.startswith("E005-2026-11-"))
     assert "54.56789" in pdf_text(certificate).replace(" ", "")  # 545,678.90 yuan in 万元, not 54.57
+
+
+def test_a_rep_who_left_but_keeps_a_budget_row_is_on_the_plan_so_it_adds_up(sample_copy, tmp_path):
+    """张伟 (E005) has left, yet the budget gives him 2026-11's target: by the team rule it
+    is in 华东销售部's target, so the plan lists him, marked as left, and its rep lines add
+    up to the team's."""
+    book = load_workbook(sample_copy / "roster.xlsx")
+    sheet = book.worksheets[0]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "E005")
+    sheet.cell(row, 8).value = "否"
+    book.save(sample_copy / "roster.xlsx")
+    out = tmp_path / "out"
+    result = invoke("run", "--inputs", str(sample_copy), "--outputs", str(out), "--period", "2026-10",
+                    "--config", str(SAMPLE_CONFIG))
+    assert result.exit_code == 0, result.output
+    rows = list(load_workbook(out / "2026-10" / "kpis.xlsx", read_only=True)["next_month_targets"].values)
+    header, body = rows[0], [dict(zip(rows[0], values)) for values in rows[1:]]
+    assert list(header) == ["period", "team", "level", "rep_id", "name", "target"]
+    east = [r for r in body if r["team"] == "华东销售部"]
+    team = next(r["target"] for r in east if r["level"] == "team")
+    assert "E005" in [r["rep_id"] for r in east]
+    assert sum(r["target"] for r in east if r["level"] == "rep") == pytest.approx(team)
+    assert "张伟 (已离职)" in pdf_text(out / "2026-10" / "summary-pack.pdf")

@@ -194,20 +194,22 @@ def stretch_at_target(counted: dict[str, pd.DataFrame], period: pd.Period,
 
 
 def next_month_targets(roster: pd.DataFrame, goals: dict[str, pd.DataFrame], coming: pd.Period) -> pd.DataFrame:
-    """Targets of P+1 per team and per active rep (下月销售计划任务书)."""
+    """Targets of P+1 per team and per active rep (下月销售计划任务书); also a person who
+    has left but whom the budget still gives a target (``active`` false): by the team rule
+    that target is in the team's, so the rep lines add up to it."""
     def column(table: pd.DataFrame) -> pd.Series:
         return table[coming] if coming in table.columns else pd.Series(dtype="Int64")
 
-    active = roster[roster["active"] & roster["role"].isin(["rep", "manager"])]
-    reps = active.assign(target=active["rep_id"].map(column(goals["rep_id"])).astype("Int64"))
-    reps = reps[reps["role"].eq("rep") | reps["target"].notna()]
+    people = roster[roster["role"].isin(["rep", "manager"])]
+    reps = people.assign(target=people["rep_id"].map(column(goals["rep_id"])).astype("Int64"))
+    reps = reps[(reps["active"] & reps["role"].eq("rep")) | reps["target"].notna()]
     team_rows = pd.DataFrame({"team": column(goals["team"]).index, "target": column(goals["team"]).to_numpy()})
-    team_rows["rep_id"], team_rows["name"] = pd.NA, pd.NA
-    plan = pd.concat([team_rows, reps[["team", "rep_id", "name", "target"]]], ignore_index=True)
+    team_rows["rep_id"], team_rows["name"], team_rows["active"] = pd.NA, pd.NA, True
+    plan = pd.concat([team_rows, reps[["team", "rep_id", "name", "active", "target"]]], ignore_index=True)
     plan["period"] = str(coming)
     plan["level"] = plan["rep_id"].isna().map({True: "team", False: "rep"})
     return plan.sort_values(["team", "level", "rep_id"], ascending=[True, False, True], na_position="first") \
-        .reset_index(drop=True)[["period", "team", "level", "rep_id", "name", "target"]]
+        .reset_index(drop=True)[["period", "team", "level", "rep_id", "name", "active", "target"]]
 
 
 def compute_team(team_frames: dict[str, pd.DataFrame], period: pd.Period, settings: Settings,

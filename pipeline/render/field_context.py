@@ -79,6 +79,7 @@ def _plan(figures: PeriodFigures, locale: str) -> tuple[list[dict], list[dict]]:
     for (level, team, rep_id), group in plan.groupby(["level", "team", "rep_id"], dropna=False, sort=False):
         ordered = group.set_index("week_start").reindex(weeks["week_start"])
         rows.append({"level": level, "team": team, "rep_id": plain(rep_id), "name": plain(group["name"].iloc[0]),
+                     "active": bool(group["active"].iloc[0]),
                      "weeks": [plain(v) for v in ordered["target"]],
                      "target": plain(first_month.set_index(["team", "rep_id"])["target"].get(
                          (team, rep_id if isinstance(rep_id, str) else pd.NA)))})
