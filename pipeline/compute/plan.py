@@ -115,7 +115,7 @@ def plan_sheet(next_month: pd.DataFrame, month: pd.Period, settings: PlanSetting
         for week_start, days, share in zip(weeks.index, weeks.to_numpy(),
                                            weekly_split(int(item.target), weeks.tolist())):
             rows.append({"period": str(month), "team": item.team, "rep_id": item.rep_id, "name": item.name,
-                         "active": bool(item.active), "level": item.level, "week_start": week_start,
+                         "active": bool(getattr(item, "active", True)), "level": item.level, "week_start": week_start,
                          "working_days": int(days), "target": share})
     sheet = pd.DataFrame(rows, columns=["period", "team", "rep_id", "name", "active", "level", "week_start",
                                         "working_days", "target"])
