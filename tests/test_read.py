@@ -415,6 +415,23 @@ def test_a_required_dataset_under_another_name_is_named(tmp_path, name, said):
     assert f"The folder has {said}." in str(caught.value)
 
 
+@pytest.mark.parametrize("form", ["xlsx", "csv"])
+def test_a_title_row_above_the_headers_is_named_as_such(tmp_path, form):
+    title = "2026年销售明细（单位：元）"
+    # Excel saves a title row as CSV padded to the sheet's width: "title,,,,"
+    rows = [[title], [], SALES, *sales_rows(["100"])] if form == "xlsx" else \
+        [[title] + [""] * (len(SALES) - 1), SALES, *sales_rows(["100"])]
+    if form == "xlsx":
+        path = write_xlsx(tmp_path / "sales.xlsx", {"明细": rows})
+    else:
+        path = write_csv(tmp_path / "sales.csv", rows[0], rows[1:])
+    with pytest.raises(InputError) as caught:
+        read(path, "sales")
+    header_row, above = (3, "2 rows") if form == "xlsx" else (2, "1 row")
+    assert f"its headers are in row {header_row}, not in row 1 (row 1 holds '{title}')" in str(caught.value)
+    assert f"Delete the {above} above the headers (a title, say)" in str(caught.value)
+
+
 def test_an_optional_dataset_under_another_name_is_said(tmp_path, caplog):
     required_folder(tmp_path)
     (tmp_path / "trips.xls").write_bytes(b"\xd0\xcf\x11\xe0 an old workbook")

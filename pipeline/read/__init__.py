@@ -52,8 +52,11 @@ def read_table(path: Path, dataset: str, settings: Settings) -> RawTable:
         loaded = load_parquet(path)
     frame, encoding, row_problems = loaded.frame, loaded.encoding, loaded.row_problems
     headers = [h for h in frame.columns if h != "_row"]
+    first_rows = [(int(number), ["" if cell is None else str(cell) for cell in cells])
+                  for number, *cells in frame[["_row", *headers]].head(5).itertuples(index=False)]
     matched, extra = match_columns(headers, DATASETS[dataset], options.columns, path.name,
-                                   written=loaded.headers_as_written, sheet_note=loaded.sheet_note)
+                                   written=loaded.headers_as_written, sheet_note=loaded.sheet_note,
+                                   first_rows=first_rows)
     frame = frame[["_row", *matched]].rename(columns=matched)
     for column in DATASETS[dataset].columns:
         if column.name not in frame:

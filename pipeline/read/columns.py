@@ -26,10 +26,13 @@ def _repeat_of(header: str, matched: dict[str, str], wanted: dict[str, str]) -> 
 
 
 def match_columns(headers: list[str], dataset: Dataset, mapped: dict[str, str], file: str,
-                  written: dict[str, str] | None = None, sheet_note: str = "") -> tuple[dict[str, str], list[str]]:
+                  written: dict[str, str] | None = None, sheet_note: str = "",
+                  first_rows: list[tuple[int, list[str]]] | None = None) -> tuple[dict[str, str], list[str]]:
     """Return ``{header in file: canonical}`` and the extra headers to ignore.
 
-    A required column that is not there is an InputError with the nearest header.
+    A required column that is not there is an InputError with the nearest header, or
+    naming the row that holds the headers when one of ``first_rows`` (row number, cells)
+    does (a title row above them).
     ``written``: headers as the file writes them (a repeated one is read as ``金额.1``);
     ``sheet_note``: which sheet was read, for a workbook.
     """
@@ -65,6 +68,15 @@ def match_columns(headers: list[str], dataset: Dataset, mapped: dict[str, str], 
         else:
             matched[header] = canonical
     missing = [c for c in dataset.columns if c.required and c.name not in matched.values()]
+    required = {c.name for c in dataset.columns if c.required}
+    for number, cells in first_rows or []:
+        if missing and required <= {wanted.get(fold(cell)) for cell in cells}:
+            above = number - 1
+            shown = " ".join(cell for cell in (as_written(h).strip() for h in headers)
+                             if cell and not cell.startswith("(column"))
+            raise InputError(f"its headers are in row {number}, not in row 1 (row 1 holds '{shown[:60]}').",
+                             file=file, hint=f"Delete the {above} row{'s' if above > 1 else ''} above the headers "
+                                             "(a title, say) and save the file again.")
     if missing:
         column = missing[0]
         extra_written = {fold(h): as_written(h) for h in extra}

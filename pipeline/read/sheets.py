@@ -60,8 +60,9 @@ def load_xlsx(path: Path, sheet: str | None, dataset: str) -> Loaded:
     if not rows or all(v is None for v in rows[0]):
         raise InputError(f"sheet '{title}' is empty or its first row holds no headers.", file=path.name,
                          hint="Put the column headers in row 1. " + note)
-    width = len(rows[0])
-    written = ["" if v is None else str(v).strip() for v in rows[0]]
+    # Without a declared size, a row ends at its last cell: the widest row is the sheet's width.
+    width = max(len(row) for row in rows)
+    written = ["" if v is None else str(v).strip() for v in tuple(rows[0]) + (None,) * (width - len(rows[0]))]
     header = _unique_headers(written)
     body = [tuple(r[:width]) + (None,) * (width - len(r)) for r in rows[1:]]
     frame = _numbered(pd.DataFrame(body, columns=header, dtype=object), 2)
