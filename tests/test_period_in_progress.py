@@ -96,3 +96,18 @@ def test_key_points_do_not_compare_part_of_the_quarter_with_the_whole_previous_o
     assert "month_on_month" in said_over
     assert "month_on_month" not in kinds
     assert not [kind for kind in kinds if kind.startswith("moves_")]
+    assert kinds[0] == "result"
+
+
+def test_key_points_of_a_running_month_name_no_one_short_of_its_whole_target(frames, settings):
+    """On 15 October everyone is short of October's target: not a point until it is over."""
+    october = pd.Period("2026-10", freq="M")
+    shortfall = ("below_target", "drivers")
+
+    def said(today):
+        figures = compute_period(frames, october, settings, today)
+        return [point.kind for point in key_points(figures, settings.key_points,
+                                                   settings.visits.visits_per_week_standard)]
+    assert [kind for kind in said(dt.date(2026, 11, 1)) if kind.startswith(shortfall)]
+    running = said(dt.date(2026, 10, 15))
+    assert running[0] == "result" and not [kind for kind in running if kind.startswith(shortfall)]

@@ -180,15 +180,18 @@ def key_points(figures: PeriodFigures, settings: KeyPoints, visits_standard: flo
     variance = row["variance"]
     reps = figures.reps if scope is None else figures.reps[figures.reps["team"] == scope]
     share = _plain(row["variance_pct"])
-    if share is not None and abs(share) >= settings.variance_notable:
+    # While P runs, everyone is short of the whole period's target: who is below it, and
+    # who drives the shortfall, says nothing yet.
+    if share is not None and abs(share) >= settings.variance_notable and not figures.in_progress:
         if scope is None:
             notable.append(variance_drivers(figures.teams, "variance_by_team", "team", variance, settings,
                                             label="team"))
         notable.append(variance_drivers(reps, "variance_by_rep", "rep_id", variance, settings))
-    if scope is None:
+    if scope is None and not figures.in_progress:
         notable.append(below_target(figures.teams, "teams", pd.Series(True, index=figures.teams.index), settings,
                                     None))
-    notable.append(below_target(reps, "reps", reps["active"] & (reps["role"] == "rep"), settings, "name"))
+    if not figures.in_progress:
+        notable.append(below_target(reps, "reps", reps["active"] & (reps["role"] == "rep"), settings, "name"))
     if scope is None and whole_change:
         previous = figures.company["previous_revenue"].iloc[0] if "previous_revenue" in figures.company else None
         notable.append(largest_moves(figures.by_product, "change_by_product", "product", previous, settings))
