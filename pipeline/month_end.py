@@ -218,16 +218,17 @@ def run_month_end(inputs: Path, outputs: Path, period: pd.Period, settings: Sett
             log.info("salespack %s: period %s, inputs %s, mode %s", __version__, periods.label(period),
                      Path(inputs).resolve(), "lenient" if lenient else "strict")
             result = _month_end(validated, staging, period, settings, lenient, config_path, user_templates,
-                                timings, rejects_shown=failed_folder(final) / "rejects.csv", cluster=cluster)
+                                timings, rejects_shown=failed_folder(final) / "rejects.csv", today=today,
+                                cluster=cluster)
     return result.moved_to(final)
 
 
 def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: Settings, lenient: bool,
                config_path: Path | None, user_templates: Path | None, timings: dict[str, float],
-               rejects_shown: Path, cluster=None) -> RunResult:
+               rejects_shown: Path, today: dt.date, cluster=None) -> RunResult:
     """The run in ``folder`` (its staging folder); ``cluster``: an open cluster pool to lay
     the documents out on (else this machine's cores); ``rejects_shown``: where a strict stop
-    leaves rejects.csv for the user."""
+    leaves rejects.csv for the user; ``today``: the run's day, as its period was checked."""
     started = time.perf_counter()
 
     result = RunResult(period, folder, validated, timings=timings)
@@ -243,7 +244,7 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
 
     clock = time.perf_counter()
     now = dt.datetime.now(ZoneInfo(settings.timezone))
-    figures = compute_period(validated.frames, period, settings, now.date())
+    figures = compute_period(validated.frames, period, settings, today)
     result.figures = figures
     timings["compute"] = time.perf_counter() - clock
     sales_months = validated.frames["sales"]["order_date"].dt.to_period("M")
@@ -252,12 +253,12 @@ def _month_end(validated: Validated, folder: Path, period: pd.Period, settings: 
     if figures.in_progress:
         log.warning("%s is not over yet (today is %s): its figures cover the rows exported so far and its pledges "
                     "are not yet due",
-                    periods.label(period), now.date())
+                    periods.label(period), today)
 
     generated_at = now.isoformat(timespec="seconds")
     teams = teams_with_a_manager(validated.frames["roster"])
     meta = {"generated_at": generated_at, "provisional": bool(validated.rejected_rows),
-            "rejected_rows": validated.rejected_rows, "today": now.date()}
+            "rejected_rows": validated.rejected_rows, "today": today}
     clock = time.perf_counter()
     # A worker of a cluster may share no disk with this run: the templates travel as data.
     shipped = bundled(user_templates) if settings.cluster.scheduler and user_templates else user_templates

@@ -411,7 +411,7 @@ def test_a_required_dataset_under_another_name_is_named(tmp_path, name, said):
     (tmp_path / name).write_text("period,rep_id,team,target\n", encoding="utf-8")
     with pytest.raises(InputError) as caught:
         read_inputs(tmp_path, Settings())
-    assert f"required dataset 'budget' (" in str(caught.value)
+    assert "required dataset 'budget' (" in str(caught.value)
     assert f"The folder has {said}." in str(caught.value)
 
 
